@@ -1,0 +1,166 @@
+package pingone
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
+)
+
+// workerCredentials fetches worker-app tokens. It is only reachable through pointers and has its
+// own String method, so no %v of a Client or of an error can print the secret.
+type workerCredentials struct {
+	id, secret     string
+	tokenURL, path string
+	mu             sync.Mutex
+	cfg            *clientcredentials.Config // keeps the auth style x/oauth2 detected
+}
+
+func (w *workerCredentials) String() string   { return "pingone.workerCredentials{REDACTED}" }
+func (w *workerCredentials) GoString() string { return w.String() }
+
+// token runs the client-credentials grant. Errors never wrap x/oauth2's RetrieveError, whose
+// response holds the request and so the Basic credentials.
+func (w *workerCredentials) token(ctx context.Context) (*oauth2.Token, error) {
+	w.mu.Lock()
+	if w.cfg == nil {
+		// AuthStyleAutoDetect tries client_secret_basic, then client_secret_post, and
+		// remembers which one the app accepted.
+		w.cfg = &clientcredentials.Config{ClientID: w.id, ClientSecret: w.secret, TokenURL: w.tokenURL, AuthStyle: oauth2.AuthStyleAutoDetect}
+	}
+	cfg := w.cfg
+	w.mu.Unlock()
+	tok, err := cfg.Token(ctx)
+	if err == nil {
+		if tok.AccessToken == "" {
+			return nil, errors.New("pingone: token endpoint returned no access token")
+		}
+		return tok, nil
+	}
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return nil, fmt.Errorf("pingone: fetch access token: %w", ctxErr)
+	}
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) {
+		e := &APIError{Method: http.MethodPost, Path: w.path}
+		if re.Response != nil {
+			e.StatusCode = re.Response.StatusCode
+			e.CorrelationID = re.Response.Header.Get("Correlation-Id")
+			if d, ok := parseRetryAfter(re.Response.Header.Get("Retry-After"), time.Now()); ok {
+				e.RetryAfter = d
+			}
+		}
+		parseErrorBody(e, re.Body)
+		if e.Code == "invalid_client" || e.Code == "unauthorized_client" {
+			e.Message = "the worker app's client credentials were refused: " + e.Message
+		}
+		return nil, e
+	}
+	// Transport errors name only the token URL, which holds no secret.
+	return nil, fmt.Errorf("pingone: fetch access token: %w", err)
+}
+
+// tokenCache hands out "Bearer …" header values. It fetches once for any number of concurrent
+// callers, refreshes ahead of expiry, and lets a caller give up on its own ctx while the fetch
+// goes on for the others; the fetch is cancelled when every waiter has gone.
+type tokenCache struct {
+	fetch       func(context.Context) (*oauth2.Token, error)
+	timeout     time.Duration
+	refreshable bool // a new fetch may return a new token (worker credentials)
+
+	mu        sync.Mutex
+	bearer    string    // "Bearer <token>", "" when none is cached
+	refreshAt time.Time // zero: never expires
+	inflight  *tokenCall
+}
+
+type tokenCall struct {
+	done    chan struct{}
+	bearer  string
+	err     error
+	waiters int
+	cancel  context.CancelFunc
+}
+
+func newTokenCache(fetch func(context.Context) (*oauth2.Token, error), timeout time.Duration, refreshable bool) *tokenCache {
+	return &tokenCache{fetch: fetch, timeout: timeout, refreshable: refreshable}
+}
+
+func (t *tokenCache) String() string   { return "pingone.tokenCache{REDACTED}" }
+func (t *tokenCache) GoString() string { return t.String() }
+
+// get returns the Authorization header value, fetching a token when none is valid.
+func (t *tokenCache) get(ctx context.Context) (string, error) {
+	t.mu.Lock()
+	if t.bearer != "" && (t.refreshAt.IsZero() || time.Now().Before(t.refreshAt)) {
+		b := t.bearer
+		t.mu.Unlock()
+		return b, nil
+	}
+	call := t.inflight
+	if call == nil {
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), t.timeout)
+		call = &tokenCall{done: make(chan struct{}), cancel: cancel}
+		t.inflight = call
+		go t.run(fctx, call)
+	}
+	call.waiters++
+	t.mu.Unlock()
+
+	select {
+	case <-call.done:
+		return call.bearer, call.err
+	case <-ctx.Done():
+		t.mu.Lock()
+		call.waiters--
+		if call.waiters == 0 && t.inflight == call {
+			call.cancel() // nobody wants it any more
+			t.inflight = nil
+		}
+		t.mu.Unlock()
+		return "", fmt.Errorf("pingone: waiting for access token: %w", ctx.Err())
+	}
+}
+
+func (t *tokenCache) run(ctx context.Context, call *tokenCall) {
+	defer call.cancel()
+	start := time.Now()
+	tok, err := t.fetch(ctx)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.inflight == call {
+		t.inflight = nil
+	}
+	if err != nil {
+		call.err = err
+	} else {
+		if tok.AccessToken == "" {
+			call.err = errors.New("pingone: token source returned an empty access token")
+		} else {
+			call.bearer = "Bearer " + tok.AccessToken
+			t.bearer = call.bearer
+			t.refreshAt = time.Time{}
+			if !tok.Expiry.IsZero() {
+				// Refresh a little early: a tenth of the lifetime, at most a minute.
+				margin := min(tok.Expiry.Sub(start)/10, time.Minute)
+				t.refreshAt = tok.Expiry.Add(-margin)
+			}
+		}
+	}
+	close(call.done)
+}
+
+// invalidate drops the cached token if it is still the one the caller used, so that one 401
+// causes one new fetch however many calls saw it.
+func (t *tokenCache) invalidate(bearer string) {
+	t.mu.Lock()
+	if t.bearer == bearer {
+		t.bearer = ""
+	}
+	t.mu.Unlock()
+}

@@ -1,0 +1,820 @@
+// Package pingone is a client for the PingOne management API's populations and users: create,
+// rename, re-default and delete populations, and move users between them.
+//
+//	c, err := pingone.NewWorkerClient(pingone.RegionEurope, adminEnvID, clientID, clientSecret)
+//	pop, err := c.Populations.Create(ctx, envID, &pingone.Population{Name: "Contractors"})
+//	err = c.Users.MovePopulation(ctx, envID, userID, pop.ID)
+//
+// # Authentication
+//
+// NewWorkerClient fetches tokens for a worker application with the client-credentials grant,
+// caches them and refreshes them before they expire; NewClient takes any oauth2.TokenSource.
+// The bearer token is only ever sent to the configured API host.
+//
+// # Errors
+//
+// A non-2xx response is an *APIError; errors.Is matches it against ErrNotFound, ErrConflict,
+// ErrRateLimited and the other sentinels. Input refused before sending is ErrInvalidArgument.
+//
+// # Pagination
+//
+// List methods return an iter.Seq2 that fetches pages lazily as you range; ListPage methods
+// return one page and a cursor to resume from.
+//
+// # Retries
+//
+// A 429 is retried for every method, honouring Retry-After; 408, 500, 502, 503, 504 and
+// connection errors are retried for GET, PUT and DELETE only, never for POST, since PingOne has
+// no idempotency keys and the first attempt may have created the resource. See RetryPolicy.
+//
+// A Client is safe for concurrent use by many goroutines; create one and reuse it.
+package pingone
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+	"github.com/hashicorp/go-retryablehttp"
+	"golang.org/x/oauth2"
+)
+
+// Version is the SDK's version, sent in the User-Agent header.
+const Version = "0.1.0"
+
+// maxBody caps a successful response body. A page of 1,000 populations is under 1 MiB; anything
+// far larger is a broken or hostile server, and reading it whole would exhaust memory.
+const maxBody = 32 << 20
+
+// Client is a PingOne management API client. It is safe for concurrent use; create one and reuse
+// it, so that its token and connections are shared.
+type Client struct {
+	// Populations manages populations.
+	Populations *PopulationsService
+	// Users manages users and their population membership.
+	Users *UsersService
+
+	base      *url.URL // API base, such as https://api.pingone.eu/v1 (no trailing slash)
+	tokens    *tokenCache
+	idem      *retryablehttp.Client // GET, PUT, DELETE
+	post      *retryablehttp.Client // POST: only 429 is retried
+	userAgent string
+	logger    *slog.Logger
+	decoders  sync.Pool // *bodyDecoder
+}
+
+// Option configures a Client.
+type Option func(*settings)
+
+type settings struct {
+	baseURL, authURL string
+	httpClient       *http.Client
+	userAgent        string
+	retry            *RetryPolicy
+	logger           *slog.Logger
+	tokenTimeout     time.Duration
+}
+
+// WithBaseURL overrides the API base URL, such as "https://api.pingone.eu/v1" or a fake's URL.
+// It must be https; plain http is accepted for loopback hosts only.
+func WithBaseURL(apiURL string) Option { return func(s *settings) { s.baseURL = apiURL } }
+
+// WithAuthURL overrides the authorization server's base URL (tokens come from
+// <authURL>/<environmentID>/as/token). It must be https; plain http is accepted for loopback
+// hosts only.
+func WithAuthURL(authURL string) Option { return func(s *settings) { s.authURL = authURL } }
+
+// WithHTTPClient sets the HTTP client whose transport carries the requests. The Client uses a
+// copy of it (with a redirect policy that refuses other hosts) and never changes the original.
+func WithHTTPClient(hc *http.Client) Option { return func(s *settings) { s.httpClient = hc } }
+
+// WithUserAgent puts the caller's product, such as "acme-sync/1.2", before the SDK's own
+// User-Agent.
+func WithUserAgent(ua string) Option { return func(s *settings) { s.userAgent = ua } }
+
+// WithRetryPolicy replaces the default retry policy; RetryPolicy{MaxRetries: 0} turns retries off.
+func WithRetryPolicy(p RetryPolicy) Option { return func(s *settings) { s.retry = &p } }
+
+// WithLogger logs each attempt (method, path, status, attempt, duration) and each retry at debug
+// level. No header value and no body is ever logged. By default nothing is logged.
+func WithLogger(l *slog.Logger) Option { return func(s *settings) { s.logger = l } }
+
+// WithTokenTimeout bounds one token fetch, retries included (default 30 s). A caller's ctx can end
+// its own wait sooner.
+func WithTokenTimeout(d time.Duration) Option { return func(s *settings) { s.tokenTimeout = d } }
+
+// RetryPolicy says how often and how long to retry. A 429 is retried for every method; 408, 500,
+// 502, 503, 504 and connection errors for GET, PUT and DELETE only. Waits grow exponentially from
+// MinWait with jitter, up to MaxWait; a Retry-After header is honoured (capped at MaxWait). Every
+// wait ends at once when the call's ctx is done. After the last attempt the caller gets the
+// *APIError of the last response.
+type RetryPolicy struct {
+	MaxRetries int           // retries after the first attempt; 0 turns retries off
+	MinWait    time.Duration // first backoff; 0 means 500 ms
+	MaxWait    time.Duration // longest single wait; 0 means 30 s
+}
+
+// DefaultRetryPolicy returns the policy a Client uses unless told otherwise: 4 retries, waits from
+// 500 ms up to 30 s.
+func DefaultRetryPolicy() RetryPolicy {
+	return RetryPolicy{MaxRetries: 4, MinWait: 500 * time.Millisecond, MaxWait: 30 * time.Second}
+}
+
+// NewClient returns a client for the region's API that authenticates with ts. Tokens from ts are
+// cached until they expire. region may be "" when WithBaseURL is given.
+func NewClient(region Region, ts oauth2.TokenSource, opts ...Option) (*Client, error) {
+	if ts == nil {
+		return nil, invalidArgf("nil token source")
+	}
+	s := applyOptions(opts)
+	c, _, err := newClient(region, s)
+	if err != nil {
+		return nil, err
+	}
+	c.tokens = newTokenCache(func(context.Context) (*oauth2.Token, error) { return ts.Token() }, s.tokenTimeout, false)
+	return c, nil
+}
+
+// NewWorkerClient returns a client that authenticates as a PingOne worker application with the
+// client-credentials grant at <auth URL>/<environmentID>/as/token, where environmentID is the
+// environment holding the worker app. The token is fetched once for any number of concurrent
+// callers, cached, and refreshed before it expires; a 401 from the API drops it and retries the
+// call once with a new one. The client secret may be sent as client_secret_basic or
+// client_secret_post: the first that the app accepts is used.
+func NewWorkerClient(region Region, environmentID, clientID, clientSecret string, opts ...Option) (*Client, error) {
+	if err := checkSegment("environment ID", environmentID); err != nil {
+		return nil, err
+	}
+	if clientID == "" || clientSecret == "" {
+		return nil, invalidArgf("client ID and client secret are required")
+	}
+	s := applyOptions(opts)
+	c, hc, err := newClient(region, s)
+	if err != nil {
+		return nil, err
+	}
+	authURL := s.authURL
+	if authURL == "" {
+		authURL = region.AuthURL()
+	}
+	au, err := parseServiceURL("auth URL", authURL)
+	if err != nil {
+		return nil, err
+	}
+	tokenURL := au.JoinPath(environmentID, "as", "token")
+	creds := &workerCredentials{id: clientID, secret: clientSecret, tokenURL: tokenURL.String(), path: tokenURL.Path}
+	// The token request goes through the same policy as the API: retried on 429, 5xx and
+	// connection errors (asking for a token twice is harmless).
+	tokenRetry := c.retryClient(hc, s.retry, true)
+	tokenHTTP := &http.Client{Transport: &retryablehttp.RoundTripper{Client: tokenRetry}, CheckRedirect: hc.CheckRedirect}
+	c.tokens = newTokenCache(func(ctx context.Context) (*oauth2.Token, error) {
+		return creds.token(context.WithValue(ctx, oauth2.HTTPClient, tokenHTTP))
+	}, s.tokenTimeout, true)
+	return c, nil
+}
+
+// NewClientFromEnv returns a worker client configured by PINGONE_REGION_CODE (or PINGONE_REGION),
+// PINGONE_ENVIRONMENT_ID, PINGONE_CLIENT_ID and PINGONE_CLIENT_SECRET, with the optional
+// overrides PINGONE_API_URL and PINGONE_AUTH_URL. One error names every missing variable. opts
+// are applied after the environment, so they win.
+func NewClientFromEnv(opts ...Option) (*Client, error) {
+	get := func(k string) string { return strings.TrimSpace(os.Getenv(k)) }
+	regionName := get("PINGONE_REGION_CODE")
+	if regionName == "" {
+		regionName = get("PINGONE_REGION")
+	}
+	apiURL, authURL := get("PINGONE_API_URL"), get("PINGONE_AUTH_URL")
+	var missing []string
+	if regionName == "" && (apiURL == "" || authURL == "") {
+		missing = append(missing, "PINGONE_REGION_CODE")
+	}
+	for _, k := range []string{"PINGONE_ENVIRONMENT_ID", "PINGONE_CLIENT_ID", "PINGONE_CLIENT_SECRET"} {
+		if get(k) == "" {
+			missing = append(missing, k)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, invalidArgf("missing environment variables %s", strings.Join(missing, ", "))
+	}
+	var region Region
+	if regionName != "" {
+		r, err := ParseRegion(regionName)
+		if err != nil {
+			return nil, err
+		}
+		region = r
+	}
+	var envOpts []Option
+	if apiURL != "" {
+		envOpts = append(envOpts, WithBaseURL(apiURL))
+	}
+	if authURL != "" {
+		envOpts = append(envOpts, WithAuthURL(authURL))
+	}
+	return NewWorkerClient(region, get("PINGONE_ENVIRONMENT_ID"), get("PINGONE_CLIENT_ID"), get("PINGONE_CLIENT_SECRET"), append(envOpts, opts...)...)
+}
+
+func applyOptions(opts []Option) *settings {
+	s := &settings{tokenTimeout: 30 * time.Second}
+	for _, o := range opts {
+		if o != nil {
+			o(s)
+		}
+	}
+	return s
+}
+
+// newClient builds everything but the token source, and returns the HTTP client it derived.
+func newClient(region Region, s *settings) (*Client, *http.Client, error) {
+	if region != "" && region.TLD() == "" {
+		if _, err := ParseRegion(string(region)); err != nil {
+			return nil, nil, err
+		}
+	}
+	baseURL := s.baseURL
+	if baseURL == "" {
+		if region == "" {
+			return nil, nil, invalidArgf("a region or WithBaseURL is required")
+		}
+		baseURL = region.APIURL()
+	}
+	base, err := parseServiceURL("base URL", baseURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	if s.retry != nil {
+		if err := s.retry.validate(); err != nil {
+			return nil, nil, err
+		}
+	}
+	if s.tokenTimeout <= 0 {
+		return nil, nil, invalidArgf("token timeout must be positive")
+	}
+	if strings.ContainsFunc(s.userAgent, unicode.IsControl) {
+		return nil, nil, invalidArgf("user agent contains control characters")
+	}
+	hc := httpClient(s.httpClient)
+	c := &Client{base: base, logger: s.logger}
+	c.userAgent = "pingone-go/" + Version + " (" + runtime.Version() + "; " + runtime.GOOS + "/" + runtime.GOARCH + ")"
+	if s.userAgent != "" {
+		c.userAgent = s.userAgent + " " + c.userAgent
+	}
+	c.idem = c.retryClient(hc, s.retry, true)
+	c.post = c.retryClient(hc, s.retry, false)
+	c.Populations = &PopulationsService{c: c}
+	c.Users = &UsersService{c: c}
+	return c, hc, nil
+}
+
+// String describes the client without any credential.
+func (c *Client) String() string { return "pingone.Client{" + c.base.String() + "}" }
+
+// GoString is String, so %#v cannot print credentials either.
+func (c *Client) GoString() string { return c.String() }
+
+// parseServiceURL checks a base URL: absolute, https (http only on loopback), no query or fragment.
+func parseServiceURL(what, raw string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return nil, invalidArgf("bad %s: %v", what, err)
+	}
+	if u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return nil, invalidArgf("bad %s %q: want an absolute https URL", what, raw)
+	}
+	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		return nil, invalidArgf("bad %s %q: plain http is allowed only for loopback hosts", what, raw)
+	}
+	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return nil, invalidArgf("bad %s %q: no user info, query or fragment allowed", what, raw)
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawPath = ""
+	return u, nil
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// noCloseIdle hides the transport's CloseIdleConnections: go-retryablehttp calls it whenever a
+// call gives up, which would drop every pooled connection of the whole Client.
+type noCloseIdle struct{ rt http.RoundTripper }
+
+func (t noCloseIdle) RoundTrip(r *http.Request) (*http.Response, error) { return t.rt.RoundTrip(r) }
+
+var errCrossHostRedirect = errors.New("pingone: refusing to follow a redirect to another host")
+
+// httpClient copies the caller's client (or makes one) and adds a redirect policy that refuses
+// other hosts and scheme changes, so a redirect can never carry a credential elsewhere.
+func httpClient(user *http.Client) *http.Client {
+	var hc http.Client
+	if user != nil {
+		hc = *user
+	} else {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = 64 // the default of 2 churns connections under concurrency
+		hc.Transport = t
+	}
+	if hc.Transport == nil {
+		hc.Transport = http.DefaultTransport
+	}
+	hc.Transport = noCloseIdle{hc.Transport}
+	next := hc.CheckRedirect
+	hc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if req.URL.Host != via[0].URL.Host || req.URL.Scheme != via[0].URL.Scheme {
+			return fmt.Errorf("%w %s", errCrossHostRedirect, req.URL.Host)
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("pingone: stopped after 10 redirects")
+		}
+		return nil
+	}
+	return &hc
+}
+
+func (p *RetryPolicy) validate() error {
+	if p.MaxRetries < 0 || p.MinWait < 0 || p.MaxWait < 0 {
+		return invalidArgf("retry policy values must not be negative")
+	}
+	return nil
+}
+
+// retryClient builds the go-retryablehttp client for idempotent or non-idempotent requests.
+func (c *Client) retryClient(hc *http.Client, p *RetryPolicy, idempotent bool) *retryablehttp.Client {
+	pol := DefaultRetryPolicy()
+	if p != nil {
+		pol.MaxRetries = p.MaxRetries
+		pol.MinWait = cmpOr(p.MinWait, pol.MinWait)
+		pol.MaxWait = cmpOr(p.MaxWait, pol.MaxWait)
+	}
+	return &retryablehttp.Client{
+		HTTPClient:   hc,
+		RetryMax:     pol.MaxRetries,
+		RetryWaitMin: pol.MinWait,
+		RetryWaitMax: max(pol.MaxWait, pol.MinWait),
+		CheckRetry:   c.checkRetry(idempotent),
+		Backoff:      c.backoff,
+		ErrorHandler: giveUp,
+	}
+}
+
+func cmpOr(d, def time.Duration) time.Duration {
+	if d == 0 {
+		return def
+	}
+	return d
+}
+
+// checkRetry decides whether an attempt is retried, following PingOne's guidance.
+func (c *Client) checkRetry(idempotent bool) retryablehttp.CheckRetry {
+	return func(ctx context.Context, resp *http.Response, err error) (bool, error) {
+		if l, ok := ctx.Value(callLogKey{}).(*callLog); ok {
+			l.attempt(ctx, resp, err)
+		}
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return false, ctxErr
+		}
+		if err != nil {
+			if !idempotent || errors.Is(err, errCrossHostRedirect) {
+				return false, nil
+			}
+			// go-retryablehttp knows the other errors that a retry cannot fix (bad scheme,
+			// too many redirects, bad header, untrusted certificate).
+			retry, _ := retryablehttp.DefaultRetryPolicy(ctx, nil, err)
+			return retry, nil
+		}
+		switch resp.StatusCode {
+		case http.StatusTooManyRequests:
+			return true, nil // the server did nothing: safe for every method
+		case http.StatusRequestTimeout, http.StatusInternalServerError, http.StatusBadGateway,
+			http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+			return idempotent, nil
+		}
+		return false, nil
+	}
+}
+
+// backoff honours Retry-After on 429 and 503, and otherwise grows exponentially with jitter.
+func (c *Client) backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
+	wait := time.Duration(-1)
+	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
+		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+			wait = min(d, maxWait)
+		}
+	}
+	if wait < 0 {
+		exp := maxWait
+		if attempt < 30 {
+			exp = min(minWait<<attempt, maxWait)
+		}
+		// "Equal jitter": at least half the exponential step, so many clients spread out
+		// without any of them retrying at once.
+		wait = exp/2 + rand.N(exp/2+1)
+	}
+	if c.logger != nil && resp != nil {
+		c.logger.LogAttrs(resp.Request.Context(), slog.LevelDebug, "pingone: retrying",
+			slog.String("method", resp.Request.Method), slog.String("path", resp.Request.URL.Path),
+			slog.Int("status", resp.StatusCode), slog.Int("retry", attempt+1), slog.Duration("wait", wait))
+	}
+	return wait
+}
+
+// giveUp returns the last response (so the caller gets its *APIError) or the error.
+func giveUp(resp *http.Response, err error, _ int) (*http.Response, error) {
+	if err != nil && resp != nil {
+		drain(resp.Body)
+		resp = nil
+	}
+	return resp, err
+}
+
+// callLog carries what the per-attempt log line needs; it exists only when a logger is set, so
+// calls without one allocate nothing for logging.
+type callLog struct {
+	logger       *slog.Logger
+	method, path string
+	n            int
+	start        time.Time
+}
+
+type callLogKey struct{}
+
+func (l *callLog) attempt(ctx context.Context, resp *http.Response, err error) {
+	l.n++
+	attrs := []slog.Attr{slog.String("method", l.method), slog.String("path", l.path),
+		slog.Int("attempt", l.n), slog.Duration("duration", time.Since(l.start))}
+	if resp != nil {
+		attrs = append(attrs, slog.Int("status", resp.StatusCode), slog.String("correlation_id", resp.Header.Get("Correlation-Id")))
+	}
+	if err != nil {
+		attrs = append(attrs, slog.String("error", err.Error()))
+	}
+	l.logger.LogAttrs(ctx, slog.LevelDebug, "pingone: request", attrs...)
+	l.start = time.Now()
+}
+
+// decoder is a response body type that decodes itself from a jsontext stream.
+type decoder interface {
+	UnmarshalJSONFrom(*jsontext.Decoder) error
+}
+
+// endpoint builds an API URL from alternating literal segments and IDs. Every ID is checked and
+// path-escaped, so "../x" or "a/b" can never address another resource.
+func (c *Client) endpoint(segs ...string) (*url.URL, error) {
+	u := *c.base
+	var b strings.Builder
+	b.WriteString(u.Path)
+	for i, s := range segs {
+		if i%2 == 1 {
+			if err := checkSegment(strings.TrimSuffix(segs[i-1], "s")+" ID", s); err != nil {
+				return nil, err
+			}
+			s = url.PathEscape(s)
+		}
+		b.WriteByte('/')
+		b.WriteString(s)
+	}
+	u.Path = b.String() // only IDs that need no escaping pass checkSegment, so Path and the
+	return &u, nil      // escaped form agree
+}
+
+// checkSegment refuses IDs that are empty or could change which resource a path addresses.
+func checkSegment(what, id string) error {
+	switch {
+	case id == "":
+		return invalidArgf("empty %s", what)
+	case id == "." || id == ".." || strings.Contains(id, ".."):
+		return invalidArgf("bad %s %q: must not contain \"..\"", what, id)
+	case strings.ContainsAny(id, "/?#%\\"):
+		return invalidArgf("bad %s %q: must not contain '/', '?', '#', '%%' or '\\'", what, id)
+	case strings.ContainsFunc(id, func(r rune) bool { return unicode.IsControl(r) || unicode.IsSpace(r) || r == unicode.ReplacementChar }):
+		return invalidArgf("bad %s %q: must not contain spaces or control characters", what, id)
+	}
+	return nil
+}
+
+// sameOrigin reports whether u is on the API's scheme and host, the only place the bearer token goes.
+func (c *Client) sameOrigin(u *url.URL) bool {
+	return u.Scheme == c.base.Scheme && strings.EqualFold(u.Host, c.base.Host)
+}
+
+// do is the single request path: it encodes in, authenticates, sends with retries, maps non-2xx
+// responses to *APIError and decodes a 2xx body into out (when out is not nil).
+func (c *Client) do(ctx context.Context, method string, u *url.URL, in any, out decoder) error {
+	if !c.sameOrigin(u) {
+		return fmt.Errorf("pingone: refusing to send credentials to %s://%s, which is not the API host", u.Scheme, u.Host)
+	}
+	var body []byte
+	if in != nil {
+		var err error
+		if body, err = json.Marshal(in); err != nil {
+			return fmt.Errorf("pingone: encode %s %s body: %w", method, u.Path, err)
+		}
+	}
+	rc := c.idem
+	if method == http.MethodPost {
+		rc = c.post
+	}
+	if c.logger != nil {
+		ctx = context.WithValue(ctx, callLogKey{}, &callLog{logger: c.logger, method: method, path: u.Path, start: time.Now()})
+	}
+	refreshed := false
+	for {
+		bearer, err := c.tokens.get(ctx)
+		if err != nil {
+			return err
+		}
+		req, err := retryablehttp.NewRequestWithContext(ctx, method, u.String(), body)
+		if err != nil {
+			return fmt.Errorf("pingone: %s %s: %w", method, u.Path, err)
+		}
+		req.Header["Authorization"] = []string{bearer}
+		req.Header["Accept"] = []string{"application/json"}
+		req.Header["User-Agent"] = []string{c.userAgent}
+		if body != nil {
+			req.Header["Content-Type"] = []string{"application/json"}
+		}
+		resp, err := rc.Do(req)
+		if err != nil {
+			return fmt.Errorf("pingone: %s %s: %w", method, u.Path, err)
+		}
+		if resp.StatusCode == http.StatusUnauthorized && c.tokens.refreshable && !refreshed {
+			// The token may have been revoked or expired early: drop it and try once more
+			// with a new one. A second 401 is the caller's.
+			drain(resp.Body)
+			c.tokens.invalidate(bearer)
+			refreshed = true
+			continue
+		}
+		return c.handle(resp, method, u.Path, out)
+	}
+}
+
+// handle turns a response into an error or a decoded body, and always closes the body.
+func (c *Client) handle(resp *http.Response, method, path string, out decoder) error {
+	defer drain(resp.Body)
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return newAPIError(resp, method, path)
+	}
+	if out == nil || resp.StatusCode == http.StatusNoContent {
+		return nil
+	}
+	bd, _ := c.decoders.Get().(*bodyDecoder)
+	if bd == nil {
+		bd = &bodyDecoder{}
+		bd.dec = jsontext.NewDecoder(&bd.body, decodeOptions)
+	}
+	bd.body = cappedReader{r: resp.Body, n: maxBody}
+	bd.dec.Reset(&bd.body, decodeOptions)
+	err := out.UnmarshalJSONFrom(bd.dec)
+	tooLarge := bd.body.n < 0
+	bd.body.r = nil // the pool must not keep the response alive
+	c.decoders.Put(bd)
+	if err != nil {
+		if tooLarge {
+			err = fmt.Errorf("body larger than %d bytes", maxBody)
+		}
+		return fmt.Errorf("pingone: %s %s: decode %d response (correlation id %q): %w", method, path, resp.StatusCode, resp.Header.Get("Correlation-Id"), err)
+	}
+	return nil
+}
+
+// bodyDecoder is a pooled JSON decoder with the capped reader it reads from; reusing both saves
+// the decoder's buffer on every response.
+type bodyDecoder struct {
+	dec  *jsontext.Decoder
+	body cappedReader
+}
+
+// cappedReader fails once more than n bytes have been read.
+type cappedReader struct {
+	r io.Reader
+	n int64
+}
+
+var errBodyTooLarge = errors.New("response body too large")
+
+func (c *cappedReader) Read(p []byte) (int, error) {
+	if c.n < 0 {
+		return 0, errBodyTooLarge
+	}
+	if int64(len(p)) > c.n+1 {
+		p = p[:c.n+1]
+	}
+	n, err := c.r.Read(p)
+	c.n -= int64(n)
+	if c.n < 0 {
+		return n, errBodyTooLarge
+	}
+	return n, err
+}
+
+// drain reads a little of what is left so the connection can be reused, then closes the body.
+func drain(body io.ReadCloser) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(body, 64<<10))
+	_ = body.Close()
+}
+
+// pageOf decodes a collection envelope: _embedded.<collection>, _links.next and count, in one
+// pass with no intermediate map.
+type pageOf[T any, PT interface {
+	*T
+	decoder
+}] struct {
+	collection string
+	page       Page[T]
+	next       string
+}
+
+func (p *pageOf[T, PT]) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	return decodeObject(dec, func(name []byte) (err error) {
+		switch string(name) {
+		case "_embedded":
+			return decodeObject(dec, func(name []byte) error {
+				if string(name) != p.collection {
+					return dec.SkipValue()
+				}
+				return decodeArray(dec, func() error {
+					var zero T
+					p.page.Items = append(p.page.Items, zero)
+					return PT(&p.page.Items[len(p.page.Items)-1]).UnmarshalJSONFrom(dec)
+				})
+			})
+		case "_links":
+			return decodeObject(dec, func(name []byte) error {
+				if string(name) != "next" {
+					return dec.SkipValue()
+				}
+				return decodeObject(dec, func(name []byte) (err error) {
+					if string(name) != "href" {
+						return dec.SkipValue()
+					}
+					p.next, err = readString(dec)
+					return err
+				})
+			})
+		case "count":
+			p.page.Count, err = readInt(dec)
+			return err
+		}
+		return dec.SkipValue()
+	})
+}
+
+// decodeArray reads one JSON array (or null), calling elem for each element.
+func decodeArray(dec *jsontext.Decoder, elem func() error) error {
+	tok, err := dec.ReadToken()
+	if err != nil {
+		return err
+	}
+	switch tok.Kind() {
+	case 'n':
+		return nil
+	case '[':
+	default:
+		return fmt.Errorf("want a JSON array, got %v", tok.Kind())
+	}
+	for dec.PeekKind() != ']' {
+		if err := elem(); err != nil {
+			return err
+		}
+	}
+	_, err = dec.ReadToken()
+	return err
+}
+
+// listURL builds the first page's URL, or resumes from opts.Cursor.
+func (c *Client) listURL(opts *ListOptions, segs ...string) (*url.URL, error) {
+	u, err := c.endpoint(segs...)
+	if err != nil {
+		return nil, err
+	}
+	if opts == nil {
+		return u, nil
+	}
+	if opts.Limit < 0 {
+		return nil, invalidArgf("negative limit %d", opts.Limit)
+	}
+	if strings.HasPrefix(opts.Cursor, "https://") || strings.HasPrefix(opts.Cursor, "http://") {
+		// A cursor that is a whole next link (when the server's link had no cursor parameter).
+		return c.nextURL(opts.Cursor)
+	}
+	q := url.Values{}
+	if opts.Filter != "" {
+		q.Set("filter", opts.Filter)
+	}
+	if opts.Limit > 0 {
+		q.Set("limit", fmt.Sprint(opts.Limit))
+	}
+	if opts.Cursor != "" {
+		q.Set("cursor", opts.Cursor)
+	}
+	u.RawQuery = q.Encode()
+	return u, nil
+}
+
+// nextURL checks a _links.next href: it must be on the API host, or following it would hand our
+// bearer token to whoever wrote the link.
+func (c *Client) nextURL(href string) (*url.URL, error) {
+	u, err := c.base.Parse(href)
+	if err != nil {
+		return nil, fmt.Errorf("pingone: bad next page link %q: %w", href, err)
+	}
+	if !c.sameOrigin(u) {
+		return nil, fmt.Errorf("pingone: next page link points to %s://%s, not the API host; not following it", u.Scheme, u.Host)
+	}
+	return u, nil
+}
+
+// cursorOf extracts the opaque cursor from a next link, or keeps the whole link when it has none.
+func cursorOf(next *url.URL) string {
+	if cur := next.Query().Get("cursor"); cur != "" {
+		return cur
+	}
+	return next.String()
+}
+
+// fetchPage GETs one page of collection and returns it with the checked link to the next page.
+func fetchPage[T any, PT interface {
+	*T
+	decoder
+}](ctx context.Context, c *Client, u *url.URL, collection string) (*Page[T], *url.URL, error) {
+	p := &pageOf[T, PT]{collection: collection}
+	if err := c.do(ctx, http.MethodGet, u, nil, p); err != nil {
+		return nil, nil, err
+	}
+	if p.next == "" {
+		return &p.page, nil, nil
+	}
+	next, err := c.nextURL(p.next)
+	if err != nil {
+		return nil, nil, err
+	}
+	p.page.NextCursor = cursorOf(next)
+	return &p.page, next, nil
+}
+
+// listPage is ListPage for any collection.
+func listPage[T any, PT interface {
+	*T
+	decoder
+}](ctx context.Context, c *Client, opts *ListOptions, collection string, segs ...string) (*Page[T], error) {
+	u, err := c.listURL(opts, segs...)
+	if err != nil {
+		return nil, err
+	}
+	p, _, err := fetchPage[T, PT](ctx, c, u, collection)
+	return p, err
+}
+
+// listAll is List for any collection: lazy, one page in memory at a time, following the next
+// links verbatim; it yields one error and stops.
+func listAll[T any, PT interface {
+	*T
+	decoder
+}](ctx context.Context, c *Client, opts *ListOptions, collection string, segs ...string) iter.Seq2[*T, error] {
+	var o *ListOptions
+	if opts != nil {
+		cp := *opts // later changes to the caller's opts do not affect a running iteration
+		o = &cp
+	}
+	return func(yield func(*T, error) bool) {
+		u, err := c.listURL(o, segs...)
+		for err == nil && u != nil {
+			var p *Page[T]
+			if p, u, err = fetchPage[T, PT](ctx, c, u, collection); err != nil {
+				break
+			}
+			for i := range p.Items {
+				if !yield(&p.Items[i], nil) {
+					return
+				}
+			}
+		}
+		if err != nil {
+			yield(nil, err)
+		}
+	}
+}

@@ -1,0 +1,205 @@
+package pingone
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/go-json-experiment/json"
+)
+
+// Sentinel errors. Match them with errors.Is; an *APIError matches the one its status (or PingOne
+// code) stands for, and errors.As gives the details.
+var (
+	ErrBadRequest   = errors.New("pingone: bad request")         // 400
+	ErrUnauthorized = errors.New("pingone: unauthorized")        // 401
+	ErrForbidden    = errors.New("pingone: forbidden")           // 403
+	ErrNotFound     = errors.New("pingone: not found")           // 404
+	ErrConflict     = errors.New("pingone: conflict")            // 409, or 400 with a UNIQUENESS_VIOLATION detail
+	ErrRateLimited  = errors.New("pingone: rate limited")        // 429
+	ErrServerError  = errors.New("pingone: server error")        // 5xx
+	ErrInvalidArgument = errors.New("pingone: invalid argument") // caught before any request was sent
+)
+
+// maxErrorBody caps how much of an error response is read: enough for any PingOne error, and a
+// hostile or broken proxy cannot make us buffer more.
+const maxErrorBody = 1 << 20
+
+// APIError is a non-2xx response from PingOne (or from its token endpoint). Its Error method
+// gives one readable line; errors.Is matches it against the sentinel errors.
+type APIError struct {
+	StatusCode    int           // HTTP status
+	Code          string        // PingOne code, such as "INVALID_DATA"; for the token endpoint the OAuth error, such as "invalid_client"
+	Message       string        // PingOne's message, in English
+	Details       []ErrorDetail // per-field details, when PingOne sent any
+	ID            string        // the error's id in the body; quote it to Ping support
+	CorrelationID string        // the Correlation-Id response header
+	Method        string        // request method
+	Path          string        // request path, without host or query
+	RetryAfter    time.Duration // from the Retry-After header, when present
+	Body          string        // a short excerpt of the body when it was not a PingOne error document
+}
+
+// ErrorDetail is one entry of a PingOne error's details.
+type ErrorDetail struct {
+	Code       string         `json:"code"`   // such as "UNIQUENESS_VIOLATION" or "CONSTRAINT_VIOLATION"
+	Target     string         `json:"target"` // the offending field, such as "name"
+	Message    string         `json:"message"`
+	InnerError map[string]any `json:"innerError,omitempty"`
+}
+
+// Error returns one line: method, path, status, code, message, detail targets, ids. It never holds
+// a header value, so no credential can reach it.
+func (e *APIError) Error() string {
+	var b strings.Builder
+	b.WriteString("pingone: ")
+	if e.Method != "" {
+		b.WriteString(e.Method + " " + e.Path + ": ")
+	}
+	b.WriteString(strconv.Itoa(e.StatusCode))
+	if e.Code != "" {
+		b.WriteString(" " + e.Code)
+	}
+	if e.Message != "" {
+		b.WriteString(": " + e.Message)
+	}
+	for _, d := range e.Details {
+		b.WriteString(" [")
+		if d.Target != "" {
+			b.WriteString(d.Target + ": ")
+		}
+		b.WriteString(d.Code)
+		if d.Message != "" && d.Message != e.Message {
+			b.WriteString(": " + d.Message)
+		}
+		b.WriteString("]")
+	}
+	if e.Body != "" {
+		b.WriteString(": body " + strconv.Quote(e.Body))
+	}
+	if e.RetryAfter > 0 {
+		b.WriteString(" (retry after " + e.RetryAfter.String() + ")")
+	}
+	if e.ID != "" {
+		b.WriteString(" (error id " + e.ID + ")")
+	}
+	if e.CorrelationID != "" {
+		b.WriteString(" (correlation id " + e.CorrelationID + ")")
+	}
+	return b.String()
+}
+
+// Is reports whether the error stands for target, one of the sentinel errors. The status decides,
+// and stable PingOne codes too, since PingOne warns that a status within a class may change.
+func (e *APIError) Is(target error) bool {
+	switch target {
+	case ErrBadRequest:
+		return e.StatusCode == http.StatusBadRequest
+	case ErrUnauthorized:
+		return e.StatusCode == http.StatusUnauthorized
+	case ErrForbidden:
+		return e.StatusCode == http.StatusForbidden
+	case ErrNotFound:
+		return e.StatusCode == http.StatusNotFound || e.Code == "NOT_FOUND"
+	case ErrConflict:
+		// The sources disagree on whether a duplicate name is a 409 or a 400 whose details say
+		// UNIQUENESS_VIOLATION, so both count.
+		return e.StatusCode == http.StatusConflict || e.HasDetail("UNIQUENESS_VIOLATION")
+	case ErrRateLimited:
+		return e.StatusCode == http.StatusTooManyRequests || e.Code == "REQUEST_LIMITED"
+	case ErrServerError:
+		return e.StatusCode >= 500 && e.StatusCode <= 599
+	}
+	return false
+}
+
+// HasDetail reports whether one of the error's details carries the PingOne detail code, such as
+// "CONSTRAINT_VIOLATION".
+func (e *APIError) HasDetail(code string) bool {
+	for _, d := range e.Details {
+		if d.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+// errorBody is PingOne's error document; the OAuth fields cover the token endpoint.
+type errorBody struct {
+	ID               string        `json:"id"`
+	Code             string        `json:"code"`
+	Message          string        `json:"message"`
+	Details          []ErrorDetail `json:"details"`
+	Error            string        `json:"error"`
+	ErrorDescription string        `json:"error_description"`
+}
+
+// newAPIError builds the error for a non-2xx response, reading at most maxErrorBody bytes of it.
+// It never fails: a body that is not PingOne JSON becomes a short excerpt.
+func newAPIError(resp *http.Response, method, path string) *APIError {
+	e := &APIError{
+		StatusCode:    resp.StatusCode,
+		Method:        method,
+		Path:          path,
+		CorrelationID: resp.Header.Get("Correlation-Id"),
+	}
+	if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+		e.RetryAfter = d
+	}
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	parseErrorBody(e, raw)
+	return e
+}
+
+// parseErrorBody fills e from a PingOne or OAuth error document, or keeps an excerpt of raw.
+func parseErrorBody(e *APIError, raw []byte) {
+	var b errorBody
+	if err := json.Unmarshal(raw, &b, decodeOptions); err == nil && (b.Code != "" || b.Error != "" || b.Message != "") {
+		e.ID, e.Code, e.Message, e.Details = b.ID, b.Code, b.Message, b.Details
+		if e.Code == "" {
+			e.Code, e.Message = b.Error, b.ErrorDescription
+		}
+		return
+	}
+	e.Body = excerpt(raw, 200)
+}
+
+// excerpt returns at most n bytes of b as valid UTF-8 with whitespace runs folded, for messages.
+func excerpt(b []byte, n int) string {
+	s := strings.Join(strings.Fields(strings.ToValidUTF8(string(b), "?")), " ")
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+// parseRetryAfter reads a Retry-After header given in seconds or as an HTTP date.
+func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
+	if v == "" {
+		return 0, false
+	}
+	if s, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil {
+		if s < 0 {
+			return 0, false
+		}
+		return time.Duration(min(s, 24*3600)) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0), true
+	}
+	return 0, false
+}
+
+// invalidArgf returns an ErrInvalidArgument error for input refused before sending.
+func invalidArgf(format string, args ...any) error {
+	return fmt.Errorf("pingone: "+format+": %w", append(args, ErrInvalidArgument)...)
+}

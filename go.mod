@@ -1,0 +1,11 @@
+module github.com/seedb6d25dc8/pingone
+
+go 1.26.0
+
+require (
+	github.com/go-json-experiment/json v0.0.0-20260820222146-c27c302e5fc3
+	github.com/hashicorp/go-retryablehttp v0.7.8
+	golang.org/x/oauth2 v0.37.0
+)
+
+require github.com/hashicorp/go-cleanhttp v0.5.2 // indirect

@@ -1,0 +1,361 @@
+package pingone
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+)
+
+// Ref names another PingOne resource by its id, as in "environment": {"id": "…"}.
+type Ref struct {
+	ID string `json:"id"`
+}
+
+// Population is a PingOne population: a set of users with its own password policy, theme and
+// language. Create and Update send only the writable fields; ID, Environment, UserCount,
+// CreatedAt and UpdatedAt are filled by PingOne and never sent.
+type Population struct {
+	ID          string `json:"id,omitempty"`          // read-only
+	Environment *Ref   `json:"environment,omitempty"` // read-only
+	Name        string `json:"name"`                  // required; unique in the environment, ignoring case
+	Description string `json:"description,omitempty"`
+	// Default marks the environment's default population, where users created without a
+	// population land. Setting it makes PingOne clear it on every other population.
+	Default bool `json:"default"`
+	// UserCount is the number of users in the population (read-only; PingOne may update it a
+	// moment after a user moves).
+	UserCount int `json:"userCount"`
+	// PasswordPolicy and Theme are nil to use the environment's default.
+	PasswordPolicy *Ref `json:"passwordPolicy,omitempty"`
+	Theme          *Ref `json:"theme,omitempty"`
+	// PreferredLanguage is a locale such as "en"; PingOne fills in the environment's language
+	// when it is empty.
+	PreferredLanguage string `json:"preferredLanguage,omitempty"`
+	// AlternativeIdentifiers are further names the population can be found by (used by DaVinci).
+	AlternativeIdentifiers []string  `json:"alternativeIdentifiers,omitempty"`
+	CreatedAt              time.Time `json:"createdAt,omitzero"` // read-only
+	UpdatedAt              time.Time `json:"updatedAt,omitzero"` // read-only
+
+	// Extra holds the members PingOne returned that this version of the SDK does not model,
+	// as raw JSON by name. Update sends them back, so Get → change → Update never erases a field
+	// PingOne added later; you may also set members here that the SDK does not know yet.
+	// Members named like a modelled field or "_links" are never sent.
+	Extra map[string]jsontext.Value `json:"-"`
+}
+
+// User is a PingOne user, with the fields population work needs. Others arrive in Extra.
+type User struct {
+	ID          string   `json:"id,omitempty"`          // read-only
+	Environment *Ref     `json:"environment,omitempty"` // read-only
+	Username    string   `json:"username"`              // required; unique in the environment
+	Email       string   `json:"email"`                 // required
+	Name        UserName `json:"name,omitzero"`
+	ExternalID  string   `json:"externalId,omitempty"`
+	// Population is where the user lives. Create uses it (nil means the default population);
+	// afterwards only UsersService.MovePopulation changes it.
+	Population *Ref `json:"population,omitempty"`
+	// Enabled reports whether the user can sign on (read-only here).
+	Enabled bool `json:"enabled"`
+	// Lifecycle is the user's lifecycle state (read-only), such as "ACCOUNT_OK".
+	Lifecycle UserLifecycle `json:"lifecycle,omitzero"`
+	CreatedAt time.Time     `json:"createdAt,omitzero"` // read-only
+	UpdatedAt time.Time     `json:"updatedAt,omitzero"` // read-only
+
+	// Extra holds members this SDK does not model, as raw JSON by name; Create sends them.
+	Extra map[string]jsontext.Value `json:"-"`
+}
+
+// UserName is a user's name.
+type UserName struct {
+	Given     string `json:"given,omitempty"`
+	Middle    string `json:"middle,omitempty"`
+	Family    string `json:"family,omitempty"`
+	Formatted string `json:"formatted,omitempty"`
+}
+
+// UserLifecycle is a user's lifecycle state.
+type UserLifecycle struct {
+	Status string `json:"status,omitempty"` // such as "ACCOUNT_OK" or "VERIFICATION_REQUIRED"
+}
+
+// ListOptions narrows and pages a list. A nil *ListOptions means the server's defaults.
+type ListOptions struct {
+	// Filter is a SCIM filter, such as `name sw "Eng"` or `population.id eq "…"`.
+	Filter string
+	// Limit is the page size; 0 means the server's default. PingOne may return fewer.
+	Limit int
+	// Cursor resumes a listing from a previous Page.NextCursor.
+	Cursor string
+}
+
+// Page is one page of a list.
+type Page[T any] struct {
+	Items []T
+	// NextCursor resumes the listing after this page when passed as ListOptions.Cursor;
+	// it is "" on the last page. It is opaque: store it, do not build it.
+	NextCursor string
+	// Count is the number of items in the whole result set, when PingOne reports it.
+	Count int
+}
+
+// decodeOptions make every decode tolerant of what a server or proxy may send: a repeated member
+// or a stray invalid UTF-8 byte never fails a read.
+var decodeOptions = json.JoinOptions(jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+
+// The types below decode themselves with jsontext, in one pass, without reflection: that keeps
+// members we do not model (for Extra), skips _links without allocating, and is tolerant of what
+// PingOne's sources disagree on (a count written as 2.0, a boolean written as "true").
+
+// UnmarshalJSONFrom decodes a population, keeping unknown members in Extra. It implements the
+// json/v2 UnmarshalerFrom interface.
+func (p *Population) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	*p = Population{}
+	return decodeObject(dec, func(name []byte) (err error) {
+		switch string(name) {
+		case "id":
+			p.ID, err = readString(dec)
+		case "environment":
+			p.Environment, err = readRef(dec)
+		case "name":
+			p.Name, err = readString(dec)
+		case "description":
+			p.Description, err = readString(dec)
+		case "default":
+			p.Default, err = readBool(dec)
+		case "userCount":
+			p.UserCount, err = readInt(dec)
+		case "passwordPolicy":
+			p.PasswordPolicy, err = readRef(dec)
+		case "theme":
+			p.Theme, err = readRef(dec)
+		case "preferredLanguage":
+			p.PreferredLanguage, err = readString(dec)
+		case "alternativeIdentifiers":
+			p.AlternativeIdentifiers, err = readStrings(dec)
+		case "createdAt":
+			p.CreatedAt, err = readTime(dec)
+		case "updatedAt":
+			p.UpdatedAt, err = readTime(dec)
+		case "_links":
+			err = dec.SkipValue()
+		default:
+			p.Extra, err = keepExtra(dec, p.Extra, name)
+		}
+		return err
+	})
+}
+
+// UnmarshalJSON decodes a population with encoding/json, keeping unknown members in Extra.
+func (p *Population) UnmarshalJSON(b []byte) error { return unmarshalV1(b, p) }
+
+// UnmarshalJSONFrom decodes a user, keeping unknown members in Extra. It implements the json/v2
+// UnmarshalerFrom interface.
+func (u *User) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	*u = User{}
+	return decodeObject(dec, func(name []byte) (err error) {
+		switch string(name) {
+		case "id":
+			u.ID, err = readString(dec)
+		case "environment":
+			u.Environment, err = readRef(dec)
+		case "username":
+			u.Username, err = readString(dec)
+		case "email":
+			u.Email, err = readString(dec)
+		case "name":
+			err = json.UnmarshalDecode(dec, &u.Name, decodeOptions)
+		case "externalId":
+			u.ExternalID, err = readString(dec)
+		case "population":
+			u.Population, err = readRef(dec)
+		case "enabled":
+			u.Enabled, err = readBool(dec)
+		case "lifecycle":
+			err = json.UnmarshalDecode(dec, &u.Lifecycle, decodeOptions)
+		case "createdAt":
+			u.CreatedAt, err = readTime(dec)
+		case "updatedAt":
+			u.UpdatedAt, err = readTime(dec)
+		case "_links":
+			err = dec.SkipValue()
+		default:
+			u.Extra, err = keepExtra(dec, u.Extra, name)
+		}
+		return err
+	})
+}
+
+// UnmarshalJSON decodes a user with encoding/json, keeping unknown members in Extra.
+func (u *User) UnmarshalJSON(b []byte) error { return unmarshalV1(b, u) }
+
+// UnmarshalJSONFrom decodes a reference, ignoring members other than id (such as _links).
+func (r *Ref) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	*r = Ref{}
+	return decodeObject(dec, func(name []byte) (err error) {
+		if string(name) == "id" {
+			r.ID, err = readString(dec)
+			return err
+		}
+		return dec.SkipValue()
+	})
+}
+
+// unmarshalV1 lets encoding/json users get the same tolerant decoding.
+func unmarshalV1(b []byte, v json.UnmarshalerFrom) error {
+	dec := jsontext.NewDecoder(bytes.NewReader(b), decodeOptions)
+	return v.UnmarshalJSONFrom(dec)
+}
+
+// decodeObject reads one JSON object (or null), calling member with each unescaped name; member
+// must consume the value.
+func decodeObject(dec *jsontext.Decoder, member func(name []byte) error) error {
+	tok, err := dec.ReadToken()
+	if err != nil {
+		return err
+	}
+	switch tok.Kind() {
+	case 'n':
+		return nil
+	case '{':
+	default:
+		return fmt.Errorf("want a JSON object, got %v", tok.Kind())
+	}
+	for dec.PeekKind() != '}' {
+		raw, err := dec.ReadValue() // a name: its quoted bytes, without allocating
+		if err != nil {
+			return err
+		}
+		name := raw[1 : len(raw)-1]
+		if bytes.IndexByte(name, '\\') >= 0 {
+			if name, err = jsontext.AppendUnquote(nil, raw); err != nil {
+				return err
+			}
+		}
+		if err := member(name); err != nil {
+			return fmt.Errorf("member %q: %w", name, err)
+		}
+	}
+	_, err = dec.ReadToken()
+	return err
+}
+
+// keepExtra stores the next value under name in m, allocating m on first use.
+func keepExtra(dec *jsontext.Decoder, m map[string]jsontext.Value, name []byte) (map[string]jsontext.Value, error) {
+	v, err := dec.ReadValue()
+	if err != nil {
+		return m, err
+	}
+	if m == nil {
+		m = make(map[string]jsontext.Value, 1)
+	}
+	m[string(name)] = v.Clone() // the decoder reuses its buffer
+	return m, nil
+}
+
+func readString(dec *jsontext.Decoder) (string, error) {
+	tok, err := dec.ReadToken()
+	if err != nil {
+		return "", err
+	}
+	switch tok.Kind() {
+	case '"':
+		return tok.String(), nil
+	case 'n':
+		return "", nil
+	case '0', 't', 'f':
+		return tok.String(), nil // a scalar where a string was documented: keep its text
+	}
+	return "", fmt.Errorf("want a string, got %v", tok.Kind())
+}
+
+// readBool accepts true/false, and "true"/"false" since one PingOne table types default as a string.
+func readBool(dec *jsontext.Decoder) (bool, error) {
+	tok, err := dec.ReadToken()
+	if err != nil {
+		return false, err
+	}
+	switch tok.Kind() {
+	case 't', 'f':
+		return tok.Bool(), nil
+	case 'n':
+		return false, nil
+	case '"':
+		return strconv.ParseBool(strings.TrimSpace(tok.String()))
+	}
+	return false, fmt.Errorf("want a boolean, got %v", tok.Kind())
+}
+
+// readInt accepts 2, 2.0 and "2": the spec types counts as number.
+func readInt(dec *jsontext.Decoder) (int, error) {
+	tok, err := dec.ReadToken()
+	if err != nil {
+		return 0, err
+	}
+	switch tok.Kind() {
+	case 'n':
+		return 0, nil
+	case '0':
+		if n, err := tok.Int(); err == nil && n >= math.MinInt && n <= math.MaxInt {
+			return int(n), nil
+		}
+		f, err := tok.Float()
+		if err != nil || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
+			return 0, fmt.Errorf("want an integer, got %s", tok.String())
+		}
+		return int(f), nil
+	case '"':
+		f, err := strconv.ParseFloat(strings.TrimSpace(tok.String()), 64)
+		if err != nil || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
+			return 0, fmt.Errorf("want an integer, got %q", tok.String())
+		}
+		return int(f), nil
+	}
+	return 0, fmt.Errorf("want a number, got %v", tok.Kind())
+}
+
+func readTime(dec *jsontext.Decoder) (time.Time, error) {
+	s, err := readString(dec)
+	if err != nil || s == "" {
+		return time.Time{}, err
+	}
+	return time.Parse(time.RFC3339Nano, s)
+}
+
+func readRef(dec *jsontext.Decoder) (*Ref, error) {
+	if dec.PeekKind() == 'n' {
+		_, err := dec.ReadToken()
+		return nil, err
+	}
+	r := new(Ref)
+	return r, r.UnmarshalJSONFrom(dec)
+}
+
+func readStrings(dec *jsontext.Decoder) ([]string, error) {
+	tok, err := dec.ReadToken()
+	if err != nil {
+		return nil, err
+	}
+	switch tok.Kind() {
+	case 'n':
+		return nil, nil
+	case '[':
+	default:
+		return nil, fmt.Errorf("want an array, got %v", tok.Kind())
+	}
+	out := []string{}
+	for dec.PeekKind() != ']' {
+		s, err := readString(dec)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	_, err = dec.ReadToken()
+	return out, err
+}

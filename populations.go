@@ -1,0 +1,208 @@
+package pingone
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"maps"
+	"net/http"
+	"strings"
+
+	"github.com/go-json-experiment/json/jsontext"
+)
+
+// PopulationsService manages populations: /environments/{envID}/populations.
+type PopulationsService struct{ c *Client }
+
+// populationBody is what Create and Update send: the writable fields, and Extra members.
+type populationBody struct {
+	Name                   string                    `json:"name"`
+	Description            string                    `json:"description,omitempty"`
+	Default                bool                      `json:"default"`
+	PasswordPolicy         *Ref                      `json:"passwordPolicy,omitempty"`
+	Theme                  *Ref                      `json:"theme,omitempty"`
+	PreferredLanguage      string                    `json:"preferredLanguage,omitempty"`
+	AlternativeIdentifiers []string                  `json:"alternativeIdentifiers,omitempty"`
+	Extra                  map[string]jsontext.Value `json:",unknown"`
+}
+
+// populationMembers are the names Population models; Extra members by these names are not sent.
+func populationMembers() []string {
+	return []string{"_links", "id", "environment", "name", "description", "default", "userCount", "passwordPolicy",
+		"theme", "preferredLanguage", "alternativeIdentifiers", "createdAt", "updatedAt"}
+}
+
+func newPopulationBody(p *Population) (*populationBody, error) {
+	if p == nil {
+		return nil, invalidArgf("nil population")
+	}
+	if strings.TrimSpace(p.Name) == "" {
+		return nil, invalidArgf("population name is required")
+	}
+	for _, r := range []*Ref{p.PasswordPolicy, p.Theme} {
+		if r != nil && r.ID == "" {
+			return nil, invalidArgf("a password policy or theme reference needs an ID (use nil for the environment default)")
+		}
+	}
+	return &populationBody{
+		Name:                   p.Name,
+		Description:            p.Description,
+		Default:                p.Default,
+		PasswordPolicy:         p.PasswordPolicy,
+		Theme:                  p.Theme,
+		PreferredLanguage:      p.PreferredLanguage,
+		AlternativeIdentifiers: p.AlternativeIdentifiers,
+		Extra:                  extraToSend(p.Extra, populationMembers()),
+	}, nil
+}
+
+// extraToSend copies the unknown members that do not collide with a modelled one.
+func extraToSend(extra map[string]jsontext.Value, modelled []string) map[string]jsontext.Value {
+	if len(extra) == 0 {
+		return nil
+	}
+	out := maps.Clone(extra)
+	for _, k := range modelled {
+		delete(out, k)
+	}
+	for k, v := range out {
+		if !v.IsValid() {
+			delete(out, k) // never let a bad raw value make the whole body invalid
+		}
+	}
+	return out
+}
+
+// Create creates a population: POST /environments/{envID}/populations. Only Name is required;
+// read-only fields of p are ignored and p is not modified. A duplicate name is ErrConflict.
+//
+// Create is never retried after a 5xx or a timeout, since the first attempt may have created the
+// population; use GetByName to find out.
+func (s *PopulationsService) Create(ctx context.Context, envID string, p *Population) (*Population, error) {
+	body, err := newPopulationBody(p)
+	if err != nil {
+		return nil, err
+	}
+	return call[Population](ctx, s.c, http.MethodPost, body, "environments", envID, "populations")
+}
+
+// Get reads a population: GET /environments/{envID}/populations/{populationID}. An unknown ID is
+// ErrNotFound.
+func (s *PopulationsService) Get(ctx context.Context, envID, populationID string) (*Population, error) {
+	return call[Population](ctx, s.c, http.MethodGet, nil, "environments", envID, "populations", populationID)
+}
+
+// List returns every population matching opts, fetching pages lazily as the loop asks for them:
+// GET /environments/{envID}/populations, then each _links.next. It stops fetching when the loop
+// breaks, and on an error it yields (nil, err) once and stops. Ranging it again starts over.
+func (s *PopulationsService) List(ctx context.Context, envID string, opts *ListOptions) iter.Seq2[*Population, error] {
+	return listAll[Population](ctx, s.c, opts, "populations", "environments", envID, "populations")
+}
+
+// ListPage returns one page of populations: GET /environments/{envID}/populations. Pass the
+// page's NextCursor as opts.Cursor to get the next one.
+func (s *PopulationsService) ListPage(ctx context.Context, envID string, opts *ListOptions) (*Page[Population], error) {
+	return listPage[Population](ctx, s.c, opts, "populations", "environments", envID, "populations")
+}
+
+// Update replaces a population: PUT /environments/{envID}/populations/{populationID}. PUT replaces
+// the whole resource: an empty Description, PreferredLanguage or AlternativeIdentifiers is cleared,
+// a nil PasswordPolicy or Theme reverts to the environment default, and Default false is sent as
+// such. So change a population by reading it first (Get → change → Update); members PingOne sent
+// that the SDK does not model travel in Extra and are sent back. Read-only fields are ignored.
+func (s *PopulationsService) Update(ctx context.Context, envID, populationID string, p *Population) (*Population, error) {
+	body, err := newPopulationBody(p)
+	if err != nil {
+		return nil, err
+	}
+	return call[Population](ctx, s.c, http.MethodPut, body, "environments", envID, "populations", populationID)
+}
+
+// Delete deletes a population: DELETE /environments/{envID}/populations/{populationID}. PingOne
+// refuses to delete the default population, one that still has users, or the environment's last
+// population (an *APIError, usually 400 with a CONSTRAINT_VIOLATION detail).
+func (s *PopulationsService) Delete(ctx context.Context, envID, populationID string) error {
+	u, err := s.c.endpoint("environments", envID, "populations", populationID)
+	if err != nil {
+		return err
+	}
+	return s.c.do(ctx, http.MethodDelete, u, nil, nil)
+}
+
+// GetByName finds the population called name with one request,
+// GET /environments/{envID}/populations?filter=name eq "…". Names are unique ignoring case. No
+// match is ErrNotFound.
+func (s *PopulationsService) GetByName(ctx context.Context, envID, name string) (*Population, error) {
+	if name == "" {
+		return nil, invalidArgf("empty population name")
+	}
+	page, err := s.ListPage(ctx, envID, &ListOptions{Filter: "name eq " + scimString(name)})
+	if err != nil {
+		return nil, err
+	}
+	var match *Population
+	for i := range page.Items {
+		p := &page.Items[i]
+		if p.Name == name {
+			return p, nil
+		}
+		if match == nil && strings.EqualFold(p.Name, name) {
+			match = p
+		}
+	}
+	if match == nil {
+		return nil, fmt.Errorf("pingone: no population named %q: %w", name, ErrNotFound)
+	}
+	return match, nil
+}
+
+// GetDefault returns the environment's default population, listing populations until it finds
+// it (PingOne has no filter on default). None is ErrNotFound.
+func (s *PopulationsService) GetDefault(ctx context.Context, envID string) (*Population, error) {
+	for p, err := range s.List(ctx, envID, nil) {
+		if err != nil {
+			return nil, err
+		}
+		if p.Default {
+			return p, nil
+		}
+	}
+	return nil, fmt.Errorf("pingone: environment %q has no default population: %w", envID, ErrNotFound)
+}
+
+// scimString quotes s as a SCIM filter string literal: JSON string rules, so quotes, backslashes
+// and control characters cannot end the literal early.
+func scimString(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + 2)
+	b.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// call is a non-list request that decodes a T: the building block of every Get, Create and Update.
+func call[T any, PT interface {
+	*T
+	decoder
+}](ctx context.Context, c *Client, method string, body any, segs ...string) (*T, error) {
+	u, err := c.endpoint(segs...)
+	if err != nil {
+		return nil, err
+	}
+	out := new(T)
+	if err := c.do(ctx, method, u, body, PT(out)); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
