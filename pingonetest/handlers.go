@@ -1,0 +1,388 @@
+package pingonetest
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/seedb6d25dc8/pingone"
+)
+
+// apiError is a PingOne error document.
+type apiError struct {
+	status  int
+	ID      string        `json:"id"`
+	Code    string        `json:"code"`
+	Message string        `json:"message"`
+	Details []errorDetail `json:"details,omitempty"`
+}
+
+type errorDetail struct {
+	Code       string         `json:"code"`
+	Target     string         `json:"target,omitempty"`
+	Message    string         `json:"message"`
+	InnerError map[string]any `json:"innerError,omitempty"`
+}
+
+func newError(status int, code, msg string, details ...errorDetail) *apiError {
+	return &apiError{status: status, Code: code, Message: msg, Details: details}
+}
+
+func invalidData(target, detailCode, msg string) *apiError {
+	return newError(http.StatusBadRequest, "INVALID_DATA",
+		"The request could not be completed. One or more validation errors were in the request.",
+		errorDetail{Code: detailCode, Target: target, Message: msg})
+}
+
+func notFound() *apiError {
+	return newError(http.StatusNotFound, "NOT_FOUND", "The request could not be completed. The requested resource was not found.")
+}
+
+func defaultCode(status int) string {
+	switch {
+	case status == http.StatusBadRequest:
+		return "INVALID_DATA"
+	case status == http.StatusUnauthorized, status == http.StatusForbidden:
+		return "ACCESS_FAILED"
+	case status == http.StatusNotFound:
+		return "NOT_FOUND"
+	case status == http.StatusTooManyRequests:
+		return "REQUEST_LIMITED"
+	case status >= 500:
+		return "UNEXPECTED_ERROR"
+	}
+	return "REQUEST_FAILED"
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"code":"UNEXPECTED_ERROR","message":"encode failed"}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+func (s *Server) writeError(w http.ResponseWriter, e *apiError) {
+	s.mu.Lock()
+	e.ID = s.newAuxID()
+	s.mu.Unlock()
+	writeJSON(w, e.status, e)
+}
+
+// serve is the entry point: record, fault, rate-limit, authenticate, route.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 4<<20))
+	s.record(r, body)
+	s.mu.Lock()
+	w.Header().Set("Correlation-Id", s.newAuxID())
+	s.mu.Unlock()
+
+	if f := s.takeFault(r); f != nil {
+		if f.Delay > 0 {
+			select {
+			case <-time.After(f.Delay):
+			case <-r.Context().Done():
+				return
+			}
+		}
+		switch {
+		case f.CloseConnection:
+			if hj, ok := w.(http.Hijacker); ok {
+				if conn, _, err := hj.Hijack(); err == nil {
+					_ = conn.Close()
+					return
+				}
+			}
+			panic(http.ErrAbortHandler)
+		case f.Truncate:
+			rec := httptest.NewRecorder()
+			s.route(rec, r, body)
+			for k, v := range rec.Header() {
+				w.Header()[k] = v
+			}
+			full := rec.Body.Bytes()
+			w.Header().Set("Content-Length", strconv.Itoa(len(full)))
+			w.WriteHeader(rec.Code)
+			_, _ = w.Write(full[:len(full)/2])
+			if fl, ok := w.(http.Flusher); ok {
+				fl.Flush()
+			}
+			panic(http.ErrAbortHandler) // the client sees the connection end mid-body
+		case f.Status != 0:
+			if f.RetryAfter > 0 {
+				w.Header().Set("Retry-After", strconv.Itoa(int((f.RetryAfter+time.Second-1)/time.Second)))
+			}
+			if f.Body != "" {
+				ct := "application/json"
+				if strings.HasPrefix(strings.TrimSpace(f.Body), "<") {
+					ct = "text/html; charset=utf-8"
+				}
+				w.Header().Set("Content-Type", ct)
+				w.WriteHeader(f.Status)
+				_, _ = io.WriteString(w, f.Body)
+				return
+			}
+			code := f.Code
+			if code == "" {
+				code = defaultCode(f.Status)
+			}
+			s.writeError(w, newError(f.Status, code, "Injected fault: "+http.StatusText(f.Status)))
+			return
+		}
+	}
+	s.route(w, r, body)
+}
+
+// record keeps a copy of the request with credentials redacted.
+func (s *Server) record(r *http.Request, body []byte) {
+	h := r.Header.Clone()
+	if a := h.Get("Authorization"); a != "" {
+		scheme, _, _ := strings.Cut(a, " ")
+		h.Set("Authorization", scheme+" REDACTED")
+	}
+	b := string(body)
+	if strings.HasSuffix(r.URL.Path, "/as/token") {
+		if form, err := url.ParseQuery(b); err == nil && form.Has("client_secret") {
+			form.Set("client_secret", "REDACTED")
+			b = form.Encode()
+		}
+	}
+	s.mu.Lock()
+	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Header: h, Body: b})
+	s.mu.Unlock()
+}
+
+// route dispatches to the token endpoint or the API.
+func (s *Server) route(w http.ResponseWriter, r *http.Request, body []byte) {
+	segs := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
+	if len(segs) == 3 && segs[1] == "as" && segs[2] == "token" {
+		s.tokenEndpoint(w, r, segs[0], body)
+		return
+	}
+	if len(segs) < 3 || segs[0] != "v1" || segs[1] != "environments" {
+		s.writeError(w, notFound())
+		return
+	}
+	if e := s.limit(w); e != nil {
+		s.writeError(w, e)
+		return
+	}
+	envID := segs[2]
+	if e := s.authorize(r, envID); e != nil {
+		s.writeError(w, e)
+		return
+	}
+	rest := segs[3:]
+	type route struct {
+		methods []string
+		handle  func() (int, any, *apiError)
+	}
+	var rt *route
+	switch {
+	case len(rest) == 1 && rest[0] == "populations":
+		rt = &route{[]string{"GET", "POST"}, func() (int, any, *apiError) {
+			if r.Method == "GET" {
+				return s.list(r, envID, "populations")
+			}
+			return s.createPopulation(r, envID, body)
+		}}
+	case len(rest) == 2 && rest[0] == "populations":
+		rt = &route{[]string{"GET", "PUT", "DELETE"}, func() (int, any, *apiError) {
+			switch r.Method {
+			case "GET":
+				return s.getPopulation(r, envID, rest[1])
+			case "PUT":
+				return s.updatePopulation(r, envID, rest[1], body)
+			}
+			return s.deletePopulation(envID, rest[1])
+		}}
+	case len(rest) == 1 && rest[0] == "users":
+		rt = &route{[]string{"GET", "POST"}, func() (int, any, *apiError) {
+			if r.Method == "GET" {
+				return s.list(r, envID, "users")
+			}
+			return s.createUser(r, envID, body)
+		}}
+	case len(rest) == 2 && rest[0] == "users":
+		rt = &route{[]string{"GET", "DELETE"}, func() (int, any, *apiError) {
+			if r.Method == "GET" {
+				return s.getUser(r, envID, rest[1])
+			}
+			return s.deleteUser(envID, rest[1])
+		}}
+	case len(rest) == 3 && rest[0] == "users" && rest[2] == "population":
+		rt = &route{[]string{"GET", "PUT"}, func() (int, any, *apiError) {
+			if r.Method == "GET" {
+				return s.getUserPopulation(r, envID, rest[1])
+			}
+			return s.moveUser(r, envID, rest[1], body)
+		}}
+	}
+	if rt == nil {
+		s.writeError(w, notFound())
+		return
+	}
+	if !slices.Contains(rt.methods, r.Method) {
+		w.Header().Set("Allow", strings.Join(rt.methods, ", "))
+		s.writeError(w, newError(http.StatusMethodNotAllowed, "INVALID_REQUEST", "The request could not be completed. The method is not supported for this resource."))
+		return
+	}
+	status, v, e := rt.handle()
+	if e != nil {
+		s.writeError(w, e)
+		return
+	}
+	if v == nil {
+		w.WriteHeader(status)
+		return
+	}
+	writeJSON(w, status, v)
+}
+
+// limit applies the rate limit, in fixed one-second windows.
+func (s *Server) limit(w http.ResponseWriter) *apiError {
+	if s.cfg.rateLimit <= 0 {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := time.Now()
+	if now.Sub(s.window) >= time.Second {
+		s.window, s.windowCount = now, 0
+	}
+	s.windowCount++
+	if s.windowCount <= s.cfg.rateLimit {
+		return nil
+	}
+	w.Header().Set("Retry-After", "1")
+	return newError(http.StatusTooManyRequests, "REQUEST_LIMITED", "The request could not be completed. Too many requests.",
+		errorDetail{Code: "LIMIT_EXCEEDED", Message: fmt.Sprintf("More than %d requests per second.", s.cfg.rateLimit)})
+}
+
+// authorize checks the bearer token and the environment.
+func (s *Server) authorize(r *http.Request, envID string) *apiError {
+	scheme, tok, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.tokens[tok]
+	if !strings.EqualFold(scheme, "Bearer") || !ok || !time.Now().Before(t.expires) {
+		return newError(http.StatusUnauthorized, "ACCESS_FAILED", "The request could not be completed. The access token is missing, expired or invalid.",
+			errorDetail{Code: "INVALID_TOKEN", Message: "Access token is missing, expired or invalid."})
+	}
+	if s.envs[envID] == nil {
+		return notFound()
+	}
+	if t.env != envID {
+		return newError(http.StatusForbidden, "ACCESS_FAILED", "The request could not be completed. You do not have access to this resource.")
+	}
+	return nil
+}
+
+// tokenEndpoint implements the client-credentials grant with client_secret_basic or _post.
+func (s *Server) tokenEndpoint(w http.ResponseWriter, r *http.Request, envID string, body []byte) {
+	s.mu.Lock()
+	s.tokenRequests++
+	s.mu.Unlock()
+	oauthErr := func(status int, code, desc string) {
+		writeJSON(w, status, map[string]string{"error": code, "error_description": desc})
+	}
+	if r.Method != http.MethodPost {
+		oauthErr(http.StatusMethodNotAllowed, "invalid_request", "use POST")
+		return
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		oauthErr(http.StatusBadRequest, "invalid_request", "malformed form body")
+		return
+	}
+	id, secret, basic := r.BasicAuth()
+	if basic {
+		id, _ = url.QueryUnescape(id)
+		secret, _ = url.QueryUnescape(secret)
+	} else {
+		id, secret = form.Get("client_id"), form.Get("client_secret")
+	}
+	s.mu.Lock()
+	_, envOK := s.envs[envID]
+	s.mu.Unlock()
+	switch {
+	case !envOK:
+		oauthErr(http.StatusNotFound, "invalid_request", "unknown environment")
+	case form.Get("grant_type") != "client_credentials":
+		oauthErr(http.StatusBadRequest, "unsupported_grant_type", "only client_credentials is supported")
+	case id != s.ClientID || secret != s.ClientSecret:
+		w.Header().Set("WWW-Authenticate", `Basic realm="PingOne"`)
+		oauthErr(http.StatusUnauthorized, "invalid_client", "Request denied: Unsupported authentication method or invalid client credentials")
+	default:
+		s.mu.Lock()
+		tok := randomString(32)
+		if s.cfg.deterministic {
+			tok = fmt.Sprintf("pingonetest-token-%d-%s", len(s.tokens)+1, randomString(8))
+		}
+		s.tokens[tok] = token{env: envID, expires: time.Now().Add(s.cfg.tokenLifetime)}
+		s.mu.Unlock()
+		secs := int64((s.cfg.tokenLifetime + time.Second - 1) / time.Second)
+		w.Header().Set("Cache-Control", "no-store")
+		writeJSON(w, http.StatusOK, map[string]any{"access_token": tok, "token_type": "Bearer", "expires_in": secs})
+	}
+}
+
+// decodeBody checks the content type and decodes JSON into v.
+func decodeBody(r *http.Request, body []byte, v any, types ...string) *apiError {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || !slices.Contains(append(types, "application/json"), mt) {
+		return newError(http.StatusUnsupportedMediaType, "INVALID_REQUEST", "The request could not be completed. The Content-Type is not supported.")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(v); err != nil || dec.More() {
+		return newError(http.StatusBadRequest, "INVALID_DATA", "The request could not be completed. The request body is not valid JSON.")
+	}
+	return nil
+}
+
+// link is a HAL link.
+type link struct {
+	Href string `json:"href"`
+}
+
+func baseURL(r *http.Request) string { return "http://" + r.Host + "/v1" }
+
+// populationJSON and userJSON add the _links a real response carries.
+type populationJSON struct {
+	Links map[string]link `json:"_links"`
+	pingone.Population
+	UserCount int `json:"userCount"`
+}
+
+type userJSON struct {
+	Links map[string]link `json:"_links"`
+	pingone.User
+}
+
+
+// Cursors are the offset into the filtered result, base64url-encoded to keep them opaque.
+func encodeCursor(offset int) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("o:" + strconv.Itoa(offset)))
+}
+
+func decodeCursor(c string) (int, bool) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil || !bytes.HasPrefix(b, []byte("o:")) {
+		return 0, false
+	}
+	n, err := strconv.Atoi(string(b[2:]))
+	return n, err == nil && n >= 0
+}
