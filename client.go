@@ -484,20 +484,22 @@ type decoder interface {
 // path-escaped, so "../x" or "a/b" can never address another resource.
 func (c *Client) endpoint(segs ...string) (*url.URL, error) {
 	u := *c.base
-	var b strings.Builder
-	b.WriteString(u.Path)
+	var raw, escaped strings.Builder
+	raw.WriteString(u.Path)
+	escaped.WriteString(u.EscapedPath())
 	for i, s := range segs {
 		if i%2 == 1 {
 			if err := checkSegment(strings.TrimSuffix(segs[i-1], "s")+" ID", s); err != nil {
 				return nil, err
 			}
-			s = url.PathEscape(s)
 		}
-		b.WriteByte('/')
-		b.WriteString(s)
+		raw.WriteByte('/')
+		raw.WriteString(s)
+		escaped.WriteByte('/')
+		escaped.WriteString(url.PathEscape(s))
 	}
-	u.Path = b.String() // only IDs that need no escaping pass checkSegment, so Path and the
-	return &u, nil      // escaped form agree
+	u.Path, u.RawPath = raw.String(), escaped.String()
+	return &u, nil
 }
 
 // checkSegment refuses IDs that are empty or could change which resource a path addresses.

@@ -16,13 +16,13 @@ import (
 // Sentinel errors. Match them with errors.Is; an *APIError matches the one its status (or PingOne
 // code) stands for, and errors.As gives the details.
 var (
-	ErrBadRequest   = errors.New("pingone: bad request")         // 400
-	ErrUnauthorized = errors.New("pingone: unauthorized")        // 401
-	ErrForbidden    = errors.New("pingone: forbidden")           // 403
-	ErrNotFound     = errors.New("pingone: not found")           // 404
-	ErrConflict     = errors.New("pingone: conflict")            // 409, or 400 with a UNIQUENESS_VIOLATION detail
-	ErrRateLimited  = errors.New("pingone: rate limited")        // 429
-	ErrServerError  = errors.New("pingone: server error")        // 5xx
+	ErrBadRequest      = errors.New("pingone: bad request")      // 400
+	ErrUnauthorized    = errors.New("pingone: unauthorized")     // 401
+	ErrForbidden       = errors.New("pingone: forbidden")        // 403
+	ErrNotFound        = errors.New("pingone: not found")        // 404
+	ErrConflict        = errors.New("pingone: conflict")         // 409, or 400 with a UNIQUENESS_VIOLATION detail
+	ErrRateLimited     = errors.New("pingone: rate limited")     // 429
+	ErrServerError     = errors.New("pingone: server error")     // 5xx
 	ErrInvalidArgument = errors.New("pingone: invalid argument") // caught before any request was sent
 )
 

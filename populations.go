@@ -23,7 +23,7 @@ type populationBody struct {
 	Theme                  *Ref                      `json:"theme,omitempty"`
 	PreferredLanguage      string                    `json:"preferredLanguage,omitempty"`
 	AlternativeIdentifiers []string                  `json:"alternativeIdentifiers,omitempty"`
-	Extra                  map[string]jsontext.Value `json:",unknown"`
+	Extra                  map[string]jsontext.Value `json:",embed"`
 }
 
 // populationMembers are the names Population models; Extra members by these names are not sent.

@@ -18,7 +18,7 @@ type userBody struct {
 	Name       UserName                  `json:"name,omitzero"`
 	ExternalID string                    `json:"externalId,omitempty"`
 	Population *Ref                      `json:"population,omitempty"`
-	Extra      map[string]jsontext.Value `json:",unknown"`
+	Extra      map[string]jsontext.Value `json:",embed"`
 }
 
 func userMembers() []string {

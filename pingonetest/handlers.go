@@ -372,7 +372,6 @@ type userJSON struct {
 	pingone.User
 }
 
-
 // Cursors are the offset into the filtered result, base64url-encoded to keep them opaque.
 func encodeCursor(offset int) string {
 	return base64.RawURLEncoding.EncodeToString([]byte("o:" + strconv.Itoa(offset)))
