@@ -483,22 +483,33 @@ type decoder interface {
 // endpoint builds an API URL from alternating literal segments and IDs. Every ID is checked and
 // path-escaped, so "../x" or "a/b" can never address another resource.
 func (c *Client) endpoint(segs ...string) (*url.URL, error) {
-	u := *c.base
-	var raw, escaped strings.Builder
-	raw.WriteString(u.Path)
-	escaped.WriteString(u.EscapedPath())
+	n := len(c.base.Path)
 	for i, s := range segs {
 		if i%2 == 1 {
 			if err := checkSegment(strings.TrimSuffix(segs[i-1], "s")+" ID", s); err != nil {
 				return nil, err
 			}
 		}
-		raw.WriteByte('/')
-		raw.WriteString(s)
-		escaped.WriteByte('/')
-		escaped.WriteString(url.PathEscape(s))
+		n += 1 + len(s)
 	}
-	u.Path, u.RawPath = raw.String(), escaped.String()
+	// One allocation for the path: this runs on every call.
+	b := make([]byte, 0, n)
+	b = append(b, c.base.Path...)
+	escaped := false
+	for _, s := range segs {
+		b = append(append(b, '/'), s...)
+		escaped = escaped || url.PathEscape(s) != s
+	}
+	u := *c.base
+	u.Path = string(b)
+	if escaped {
+		var e strings.Builder
+		e.WriteString(c.base.EscapedPath())
+		for _, s := range segs {
+			e.WriteString("/" + url.PathEscape(s))
+		}
+		u.RawPath = e.String()
+	}
 	return &u, nil
 }
 
@@ -548,15 +559,9 @@ func (c *Client) do(ctx context.Context, method string, u *url.URL, in any, out 
 		if err != nil {
 			return err
 		}
-		req, err := retryablehttp.NewRequestWithContext(ctx, method, u.String(), body)
+		req, err := c.newRequest(ctx, method, u, bearer, body)
 		if err != nil {
 			return fmt.Errorf("pingone: %s %s: %w", method, u.Path, err)
-		}
-		req.Header["Authorization"] = []string{bearer}
-		req.Header["Accept"] = []string{"application/json"}
-		req.Header["User-Agent"] = []string{c.userAgent}
-		if body != nil {
-			req.Header["Content-Type"] = []string{"application/json"}
 		}
 		resp, err := rc.Do(req)
 		if err != nil {
@@ -572,6 +577,27 @@ func (c *Client) do(ctx context.Context, method string, u *url.URL, in any, out 
 		}
 		return c.handle(resp, method, u.Path, out)
 	}
+}
+
+// newRequest builds one attempt's request. It fills http.Request directly rather than through
+// http.NewRequest, which would format and re-parse the URL, and puts every header value in one
+// backing array: this runs on every call.
+func (c *Client) newRequest(ctx context.Context, method string, u *url.URL, bearer string, body []byte) (*retryablehttp.Request, error) {
+	vals := [...]string{bearer, "application/json", c.userAgent}
+	hdr := http.Header{"Authorization": vals[0:1:1], "Accept": vals[1:2:2], "User-Agent": vals[2:3:3]}
+	if body != nil {
+		hdr["Content-Type"] = vals[1:2:2]
+	}
+	hr := (&http.Request{Method: method, URL: u, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, Header: hdr, Host: u.Host}).WithContext(ctx)
+	req, err := retryablehttp.FromRequest(hr)
+	if err != nil {
+		return nil, err
+	}
+	if body == nil {
+		req.Body = http.NoBody // as http.NewRequest would, for transports that read it
+		return req, nil
+	}
+	return req, req.SetBody(body)
 }
 
 // handle turns a response into an error or a decoded body, and always closes the body.
