@@ -281,6 +281,16 @@ func newClient(region Region, s *settings) (*Client, *http.Client, error) {
 	return c, hc, nil
 }
 
+// CloseIdleConnections closes the idle keep-alive connections of the client's transport, as
+// http.Client.CloseIdleConnections does. Calls in flight are not affected.
+func (c *Client) CloseIdleConnections() {
+	if t, ok := c.idem.HTTPClient.Transport.(noCloseIdle); ok {
+		if ci, ok := t.rt.(interface{ CloseIdleConnections() }); ok {
+			ci.CloseIdleConnections()
+		}
+	}
+}
+
 // String describes the client without any credential.
 func (c *Client) String() string { return "pingone.Client{" + c.base.String() + "}" }
 

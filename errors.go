@@ -153,6 +153,7 @@ func newAPIError(resp *http.Response, method, path string) *APIError {
 	}
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	parseErrorBody(e, raw)
+	e.RetryAfter = preciseRetryAfter(e, time.Now())
 	return e
 }
 
@@ -180,6 +181,25 @@ func excerpt(b []byte, n int) string {
 		cut--
 	}
 	return s[:cut] + "…"
+}
+
+// preciseRetryAfter prefers the millisecond retryAfter time PingOne puts in a rate-limit detail's
+// innerError over the whole seconds of the Retry-After header, but never waits longer than the
+// header says, so a skewed clock cannot stretch the wait.
+func preciseRetryAfter(e *APIError, now time.Time) time.Duration {
+	for _, d := range e.Details {
+		s, _ := d.InnerError["retryAfter"].(string)
+		t, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			continue
+		}
+		w := max(t.Sub(now), 0)
+		if e.RetryAfter > 0 && w > e.RetryAfter {
+			return e.RetryAfter
+		}
+		return w
+	}
+	return e.RetryAfter
 }
 
 // parseRetryAfter reads a Retry-After header given in seconds or as an HTTP date.

@@ -133,3 +133,27 @@ func TestContextDeadlineIsReachable(t *testing.T) {
 		t.Fatalf("err = %v, want context.DeadlineExceeded", err)
 	}
 }
+
+func TestPreciseRetryAfter(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	detail := func(ts string) []ErrorDetail {
+		return []ErrorDetail{{Code: "LIMIT_EXCEEDED", InnerError: map[string]any{"retryAfter": ts}}}
+	}
+	tests := []struct {
+		name string
+		e    *APIError
+		want time.Duration
+	}{
+		{"header only", &APIError{RetryAfter: time.Second}, time.Second},
+		{"innerError is finer", &APIError{RetryAfter: time.Second, Details: detail("2026-01-01T00:00:00.250Z")}, 250 * time.Millisecond},
+		{"innerError without header", &APIError{Details: detail("2026-01-01T00:00:02.500Z")}, 2500 * time.Millisecond},
+		{"skewed clock capped by header", &APIError{RetryAfter: time.Second, Details: detail("2026-01-01T00:01:00Z")}, time.Second},
+		{"in the past", &APIError{RetryAfter: time.Second, Details: detail("2025-12-31T23:59:59Z")}, 0},
+		{"unparseable", &APIError{RetryAfter: time.Second, Details: detail("soon")}, time.Second},
+	}
+	for _, tt := range tests {
+		if got := preciseRetryAfter(tt.e, now); got != tt.want {
+			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"net/http"
 	"net/http/httptest"
@@ -123,7 +124,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			panic(http.ErrAbortHandler) // the client sees the connection end mid-body
 		case f.Status != 0:
 			if f.RetryAfter > 0 {
-				w.Header().Set("Retry-After", strconv.Itoa(int((f.RetryAfter+time.Second-1)/time.Second)))
+				ra := strconv.Itoa(int((f.RetryAfter + time.Second - 1) / time.Second))
+				if f.RetryAfterHTTPDate {
+					ra = time.Now().Add(f.RetryAfter).UTC().Format(http.TimeFormat)
+				}
+				w.Header().Set("Retry-After", ra)
 			}
 			if f.Body != "" {
 				ct := "application/json"
@@ -267,9 +272,11 @@ func (s *Server) limit(w http.ResponseWriter) *apiError {
 	if s.windowCount <= s.cfg.rateLimit {
 		return nil
 	}
-	w.Header().Set("Retry-After", "1")
+	reset := s.window.Add(time.Second)
+	w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(time.Until(reset).Seconds())))))
 	return newError(http.StatusTooManyRequests, "REQUEST_LIMITED", "The request could not be completed. Too many requests.",
-		errorDetail{Code: "LIMIT_EXCEEDED", Message: fmt.Sprintf("More than %d requests per second.", s.cfg.rateLimit)})
+		errorDetail{Code: "LIMIT_EXCEEDED", Message: fmt.Sprintf("More than %d requests per second.", s.cfg.rateLimit),
+			InnerError: map[string]any{"retryAfter": reset.UTC().Format("2006-01-02T15:04:05.000Z07:00")}})
 }
 
 // authorize checks the bearer token and the environment.

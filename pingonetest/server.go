@@ -101,16 +101,18 @@ type Request struct {
 // unless another field says otherwise); CloseConnection drops the connection without a response;
 // Truncate serves the request but cuts the response body in half.
 type Fault struct {
-	Method          string        // "" matches any method
-	Path            string        // a path.Match pattern, such as "/v1/environments/*/populations"; "" matches any
-	Status          int           // answer with this status
-	Code            string        // PingOne code of the error body; default from Status
-	Body            string        // raw body instead of a PingOne error (text/html when it starts with '<')
-	RetryAfter      time.Duration // Retry-After header, in whole seconds (rounded up)
-	Times           int           // how many requests it hits; 0 means 1
-	Delay           time.Duration
-	CloseConnection bool
-	Truncate        bool
+	Method     string        // "" matches any method
+	Path       string        // a path.Match pattern, such as "/v1/environments/*/populations"; "" matches any
+	Status     int           // answer with this status
+	Code       string        // PingOne code of the error body; default from Status
+	Body       string        // raw body instead of a PingOne error (text/html when it starts with '<')
+	RetryAfter time.Duration // Retry-After header, in whole seconds (rounded up)
+	// RetryAfterHTTPDate sends Retry-After as an HTTP date (now + RetryAfter) instead of seconds.
+	RetryAfterHTTPDate bool
+	Times              int // how many requests it hits; 0 means 1
+	Delay              time.Duration
+	CloseConnection    bool
+	Truncate           bool
 }
 
 type token struct {
