@@ -166,6 +166,9 @@ func (s *Server) record(r *http.Request, body []byte) {
 		}
 	}
 	s.mu.Lock()
+	if strings.HasSuffix(r.URL.Path, "/as/token") {
+		s.tokenRequests++ // faulted ones too: they reached the server
+	}
 	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Header: h, Body: b})
 	s.mu.Unlock()
 }
@@ -300,9 +303,6 @@ func (s *Server) authorize(r *http.Request, envID string) *apiError {
 
 // tokenEndpoint implements the client-credentials grant with client_secret_basic or _post.
 func (s *Server) tokenEndpoint(w http.ResponseWriter, r *http.Request, envID string, body []byte) {
-	s.mu.Lock()
-	s.tokenRequests++
-	s.mu.Unlock()
 	oauthErr := func(status int, code, desc string) {
 		writeJSON(w, status, map[string]string{"error": code, "error_description": desc})
 	}
