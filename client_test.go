@@ -500,3 +500,34 @@ func TestWorkerClientPostAuthStyle(t *testing.T) {
 		t.Errorf("auth styles (-want +got):\n%s", diff)
 	}
 }
+
+// TestNextLinkElsewhereNeverCalled: a page whose next link points at another server ends the
+// listing with an error, and that server is never called (so never sees the bearer token).
+func TestNextLinkElsewhereNeverCalled(t *testing.T) {
+	var otherCalled atomic.Bool
+	var otherAuth atomic.Value
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		otherCalled.Store(true)
+		otherAuth.Store(r.Header.Get("Authorization"))
+		_, _ = io.WriteString(w, `{"_embedded":{"populations":[]}}`)
+	}))
+	defer other.Close()
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, `{"_links":{"next":{"href":"`+other.URL+`/v1/environments/e/populations?cursor=x"}},"_embedded":{"populations":[{"id":"1","name":"one"}]}}`)
+	}))
+	defer api.Close()
+	c, err := NewClient("", oauth2.StaticTokenSource(&oauth2.Token{AccessToken: testToken}), WithBaseURL(api.URL+"/v1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gotErr error
+	for _, err := range c.Populations.List(t.Context(), testEnv, nil) {
+		gotErr = err
+	}
+	if gotErr == nil || !strings.Contains(gotErr.Error(), "not the API host") {
+		t.Errorf("err = %v, want a refused next link", gotErr)
+	}
+	if otherCalled.Load() {
+		t.Errorf("the other server was called, with Authorization %q", otherAuth.Load())
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/go-json-experiment/json"
@@ -91,7 +92,13 @@ func (e *APIError) Error() string {
 	if e.CorrelationID != "" {
 		b.WriteString(" (correlation id " + e.CorrelationID + ")")
 	}
-	return b.String()
+	// One line, whatever the server put in its messages.
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, b.String())
 }
 
 // Is reports whether the error stands for target, one of the sentinel errors. The status decides,

@@ -157,3 +157,5 @@ func TestPreciseRetryAfter(t *testing.T) {
 		}
 	}
 }
+
+var nowForFuzz = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -254,7 +255,11 @@ func keepExtra(dec *jsontext.Decoder, m map[string]jsontext.Value, name []byte) 
 	if m == nil {
 		m = make(map[string]jsontext.Value, 1)
 	}
-	m[string(name)] = v.Clone() // the decoder reuses its buffer
+	key := string(name)
+	if !utf8.ValidString(key) {
+		key = strings.ToValidUTF8(key, "\uFFFD") // as the decoder does for string values
+	}
+	m[key] = v.Clone() // the decoder reuses its buffer
 	return m, nil
 }
 

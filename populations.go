@@ -7,6 +7,7 @@ import (
 	"maps"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/go-json-experiment/json/jsontext"
 )
@@ -66,7 +67,7 @@ func extraToSend(extra map[string]jsontext.Value, modelled []string) map[string]
 		delete(out, k)
 	}
 	for k, v := range out {
-		if !v.IsValid() {
+		if !v.IsValid() || !utf8.ValidString(k) {
 			delete(out, k) // never let a bad raw value make the whole body invalid
 		}
 	}

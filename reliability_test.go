@@ -92,7 +92,7 @@ type matrixFault struct {
 	timeout time.Duration
 	// want returns the expected error (nil for success) and the exact number of requests; lo
 	// and hi bound the count when the transport itself may retry a dropped connection.
-	want    func(op matrixOp) (wantErr error, lo, hi int)
+	want    func(op matrixOp) (lo, hi int, wantErr error)
 	minWait time.Duration // the call must take at least this long (a Retry-After was honoured)
 	maxWait time.Duration // the call must end well before this (a deadline or cap was honoured)
 }
@@ -186,8 +186,8 @@ func TestFaultMatrix(t *testing.T) {
 	sec := &secrets{tokens: map[string]bool{}}
 	quick := pingone.RetryPolicy{MaxRetries: 3, MinWait: time.Millisecond, MaxWait: 5 * time.Second}
 	huge := `{"id":"x","name":"` + strings.Repeat("a", 33<<20) + `"}`
-	ok := func(n int) func(matrixOp) (error, int, int) {
-		return func(matrixOp) (error, int, int) { return nil, n, n }
+	ok := func(n int) func(matrixOp) (int, int, error) {
+		return func(matrixOp) (int, int, error) { return n, n, nil }
 	}
 	faults := []matrixFault{
 		{name: "429 Retry-After seconds", fault: pingonetest.Fault{Status: 429, RetryAfter: time.Second}, policy: quick,
@@ -198,54 +198,54 @@ func TestFaultMatrix(t *testing.T) {
 			policy: pingone.RetryPolicy{MaxRetries: 3, MinWait: time.Millisecond, MaxWait: 50 * time.Millisecond}, want: ok(2), maxWait: 30 * time.Second},
 		{name: "429 budget exhausted", fault: pingonetest.Fault{Status: 429, RetryAfter: time.Second, Times: 10},
 			policy: pingone.RetryPolicy{MaxRetries: 2, MinWait: time.Millisecond, MaxWait: 10 * time.Millisecond},
-			want: func(matrixOp) (error, int, int) { return pingone.ErrRateLimited, 3, 3 }},
+			want:   func(matrixOp) (int, int, error) { return 3, 3, pingone.ErrRateLimited }},
 		{name: "503 twice", fault: pingonetest.Fault{Status: 503, Times: 2}, policy: quick,
-			want: func(op matrixOp) (error, int, int) {
+			want: func(op matrixOp) (int, int, error) {
 				if op.idempotent {
-					return nil, 3, 3
+					return 3, 3, nil
 				}
-				return pingone.ErrServerError, 1, 1
+				return 1, 1, pingone.ErrServerError
 			}},
 		{name: "500", fault: pingonetest.Fault{Status: 500}, policy: quick,
-			want: func(op matrixOp) (error, int, int) {
+			want: func(op matrixOp) (int, int, error) {
 				if op.idempotent {
-					return nil, 2, 2
+					return 2, 2, nil
 				}
-				return pingone.ErrServerError, 1, 1
+				return 1, 1, pingone.ErrServerError
 			}},
 		{name: "HTML 502 page", fault: pingonetest.Fault{Status: 502, Body: "<html><body><h1>502 Bad Gateway</h1></body></html>", Times: 10}, policy: quick,
-			want: func(op matrixOp) (error, int, int) {
+			want: func(op matrixOp) (int, int, error) {
 				if op.idempotent {
-					return pingone.ErrServerError, 4, 4
+					return 4, 4, pingone.ErrServerError
 				}
-				return pingone.ErrServerError, 1, 1
+				return 1, 1, pingone.ErrServerError
 			}},
 		{name: "connection closed", fault: pingonetest.Fault{CloseConnection: true, Times: 10}, policy: quick,
-			want: func(op matrixOp) (error, int, int) {
+			want: func(op matrixOp) (int, int, error) {
 				if op.idempotent {
-					return errAny, 4, 8 // net/http may itself retry an idempotent request once per attempt
+					return 4, 8, errAny // net/http may itself retry an idempotent request once per attempt
 				}
-				return errAny, 1, 1
+				return 1, 1, errAny
 			}},
 		{name: "truncated JSON", fault: pingonetest.Fault{Truncate: true, Times: 10}, policy: quick,
-			want: func(op matrixOp) (error, int, int) {
+			want: func(op matrixOp) (int, int, error) {
 				if op.decodes {
-					return errAny, 1, 1
+					return 1, 1, errAny
 				}
-				return nil, 1, 1 // nothing to decode: the call itself succeeded
+				return 1, 1, nil // nothing to decode: the call itself succeeded
 			}},
 		{name: "2xx body over the size cap", fault: pingonetest.Fault{Status: 200, Body: huge, Times: 10}, policy: quick,
-			want: func(op matrixOp) (error, int, int) {
+			want: func(op matrixOp) (int, int, error) {
 				if op.decodes {
-					return errTooLarge, 1, 1
+					return 1, 1, errTooLarge
 				}
-				return nil, 1, 1
+				return 1, 1, nil
 			}},
 		{name: "server slower than the deadline", fault: pingonetest.Fault{Delay: 5 * time.Second}, policy: quick, timeout: 100 * time.Millisecond,
-			want: func(matrixOp) (error, int, int) { return context.DeadlineExceeded, 1, 1 }, maxWait: 3 * time.Second},
+			want: func(matrixOp) (int, int, error) { return 1, 1, context.DeadlineExceeded }, maxWait: 3 * time.Second},
 		{name: "deadline during a backoff", fault: pingonetest.Fault{Status: 429, RetryAfter: 30 * time.Second, Times: 5},
 			policy: pingone.RetryPolicy{MaxRetries: 3, MinWait: time.Millisecond, MaxWait: time.Minute}, timeout: 200 * time.Millisecond,
-			want: func(matrixOp) (error, int, int) { return context.DeadlineExceeded, 1, 1 }, maxWait: 10 * time.Second},
+			want: func(matrixOp) (int, int, error) { return 1, 1, context.DeadlineExceeded }, maxWait: 10 * time.Second},
 	}
 	t.Run("matrix", func(t *testing.T) {
 		for _, fl := range faults {
@@ -269,7 +269,7 @@ func TestFaultMatrix(t *testing.T) {
 					if err != nil {
 						sec.add(err.Error(), fmt.Sprintf("%+v", err), fmt.Sprintf("%#v", err))
 					}
-					wantErr, lo, hi := fl.want(op)
+					lo, hi, wantErr := fl.want(op)
 					switch {
 					case wantErr == nil && err != nil:
 						t.Errorf("err = %v, want success", err)
@@ -349,7 +349,9 @@ func testTokenFaults(t *testing.T, sec *secrets) {
 		}
 		return checkWhole(p, err)
 	}
-	apiGets := func(srv *pingonetest.Server) int { return countRequests(srv, "GET", "/v1/environments/*/populations/*") }
+	apiGets := func(srv *pingonetest.Server) int {
+		return countRequests(srv, "GET", "/v1/environments/*/populations/*")
+	}
 
 	t.Run("5xx then success", func(t *testing.T) {
 		srv, fx := newFixture(t)

@@ -228,7 +228,9 @@ func BenchmarkDelete(b *testing.B) {
 }
 
 func BenchmarkMovePopulation(b *testing.B) {
-	benchPair(b, func(ctx context.Context, c *pingone.Client) error { return c.Users.MovePopulation(ctx, EnvID, UserID, PopID) },
+	benchPair(b, func(ctx context.Context, c *pingone.Client) error {
+		return c.Users.MovePopulation(ctx, EnvID, UserID, PopID)
+	},
 		func(ctx context.Context, h *Hand) error { return h.Move(ctx) })
 }
 
