@@ -2,7 +2,6 @@ package bench
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"runtime"
 	"strconv"
@@ -64,23 +63,23 @@ type sentReq struct{ Method, URI, Body, Auth, ContentType string }
 // TestSameRequestsSameData proves the two clients are comparable: the same requests on the wire
 // and the same decoded data.
 func TestSameRequestsSameData(t *testing.T) {
-	srv := NewServer()
-	defer srv.Close()
-	srv.Total.Store(250)
 	var mu sync.Mutex
 	var got []sentReq
-	inner := srv.Config.Handler
-	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b := make([]byte, r.ContentLength)
-		if r.ContentLength > 0 {
-			_, _ = r.Body.Read(b)
-		}
-		mu.Lock()
-		got = append(got, sentReq{r.Method, r.URL.RequestURI(), string(b), r.Header.Get("Authorization"), r.Header.Get("Content-Type")})
-		mu.Unlock()
-		r.Body = http.NoBody
-		inner.ServeHTTP(w, r)
+	srv := NewServer(func(inner http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			b := make([]byte, r.ContentLength)
+			if r.ContentLength > 0 {
+				_, _ = r.Body.Read(b)
+			}
+			mu.Lock()
+			got = append(got, sentReq{r.Method, r.URL.RequestURI(), string(b), r.Header.Get("Authorization"), r.Header.Get("Content-Type")})
+			mu.Unlock()
+			r.Body = http.NoBody
+			inner.ServeHTTP(w, r)
+		})
 	})
+	defer srv.Close()
+	srv.Total.Store(250)
 	c, h := clients(t, srv)
 	ctx := t.Context()
 	take := func() []sentReq {
@@ -297,20 +296,20 @@ func TestListMemoryFlat(t *testing.T) {
 
 // TestOneTokenFor1000ConcurrentFirstCalls: a cold client fetches one token for 1,000 callers.
 func TestOneTokenFor1000ConcurrentFirstCalls(t *testing.T) {
-	srv := NewServer()
-	defer srv.Close()
 	var fetches atomic.Int32
-	inner := srv.Config.Handler
-	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/"+EnvID+"/as/token" {
-			fetches.Add(1)
-			time.Sleep(10 * time.Millisecond)
-			w.Header().Set("Content-Type", "application/json")
-			_, _ = w.Write([]byte(`{"access_token":"t","token_type":"Bearer","expires_in":3600}`))
-			return
-		}
-		inner.ServeHTTP(w, r)
+	srv := NewServer(func(inner http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/"+EnvID+"/as/token" {
+				fetches.Add(1)
+				time.Sleep(10 * time.Millisecond)
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = w.Write([]byte(`{"access_token":"t","token_type":"Bearer","expires_in":3600}`))
+				return
+			}
+			inner.ServeHTTP(w, r)
+		})
 	})
+	defer srv.Close()
 	c, err := pingone.NewWorkerClient("", EnvID, "id", "secret", pingone.WithBaseURL(srv.BaseURL()), pingone.WithAuthURL(srv.URL))
 	if err != nil {
 		t.Fatal(err)
@@ -334,12 +333,6 @@ func TestOneTokenFor1000ConcurrentFirstCalls(t *testing.T) {
 func TestConnectionReuse(t *testing.T) {
 	srv := NewServer()
 	defer srv.Close()
-	var conns atomic.Int32
-	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-		if s == http.StateNew {
-			conns.Add(1)
-		}
-	}
 	c, err := pingone.NewClient("", oauth2.StaticTokenSource(&oauth2.Token{AccessToken: token}), pingone.WithBaseURL(srv.BaseURL()))
 	if err != nil {
 		t.Fatal(err)
@@ -358,7 +351,7 @@ func TestConnectionReuse(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if n := conns.Load(); n != 1 {
+	if n := srv.Conns.Load(); n != 1 {
 		t.Errorf("TCP connections = %d, want 1", n)
 	}
 }

@@ -5,6 +5,7 @@ package bench
 import (
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -27,12 +28,25 @@ type Server struct {
 	Requests atomic.Int64
 	// Total is the size of the population collection that lists page through.
 	Total atomic.Int64
+	// Conns counts the TCP connections accepted.
+	Conns atomic.Int32
 }
 
-// NewServer starts the fake on loopback (HTTP/1.1, keep-alive).
-func NewServer() *Server {
+// NewServer starts the fake on loopback (HTTP/1.1, keep-alive). wrap, when given, wraps its
+// handler (to record or answer some requests); it is installed before the server starts.
+func NewServer(wrap ...func(http.Handler) http.Handler) *Server {
 	s := &Server{}
-	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	var h http.Handler = http.HandlerFunc(s.serve)
+	for _, w := range wrap {
+		h = w(h)
+	}
+	s.Server = httptest.NewUnstartedServer(h)
+	s.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			s.Conns.Add(1)
+		}
+	}
+	s.Start()
 	return s
 }
 
