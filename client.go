@@ -417,7 +417,9 @@ func (c *Client) checkRetry(idempotent bool) retryablehttp.CheckRetry {
 		}
 		switch resp.StatusCode {
 		case http.StatusTooManyRequests:
-			return true, nil // the server did nothing: safe for every method
+			// The server did nothing: safe for every method. Bulk jobs pace themselves and
+			// want to see the 429 instead.
+			return ctx.Value(pacedKey{}) == nil, nil
 		case http.StatusRequestTimeout, http.StatusInternalServerError, http.StatusBadGateway,
 			http.StatusServiceUnavailable, http.StatusGatewayTimeout:
 			return idempotent, nil
@@ -470,6 +472,9 @@ type callLog struct {
 }
 
 type callLogKey struct{}
+
+// pacedKey marks a ctx whose calls are paced by a bulk job, which handles 429s itself.
+type pacedKey struct{}
 
 func (l *callLog) attempt(ctx context.Context, resp *http.Response, err error) {
 	l.n++

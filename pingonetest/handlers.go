@@ -123,6 +123,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			}
 			panic(http.ErrAbortHandler) // the client sees the connection end mid-body
 		case f.Status != 0:
+			if f.Apply {
+				s.route(httptest.NewRecorder(), r, body)
+			}
 			if f.RetryAfter > 0 {
 				ra := strconv.Itoa(int((f.RetryAfter + time.Second - 1) / time.Second))
 				if f.RetryAfterHTTPDate {
@@ -169,7 +172,7 @@ func (s *Server) record(r *http.Request, body []byte) {
 	if strings.HasSuffix(r.URL.Path, "/as/token") {
 		s.tokenRequests++ // faulted ones too: they reached the server
 	}
-	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Header: h, Body: b})
+	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Header: h, Body: b, Time: time.Now()})
 	s.mu.Unlock()
 }
 

@@ -23,14 +23,7 @@ func (e *environment) population(id string) *population {
 	return nil
 }
 
-func (e *environment) user(id string) *user {
-	for _, u := range e.users {
-		if u.ID == id {
-			return u
-		}
-	}
-	return nil
-}
+func (e *environment) user(id string) *user { return e.userByID[id] }
 
 func (e *environment) userCount(popID string) int {
 	n := 0
@@ -195,13 +188,10 @@ func (s *Server) createUser(r *http.Request, envID string, body []byte) (int, an
 	case strings.TrimSpace(in.Email) == "":
 		return 0, nil, invalidData("email", "REQUIRED_VALUE", "email is required")
 	}
-	for _, u := range e.users {
-		if strings.EqualFold(u.Username, in.Username) {
-			err := invalidData("username", "UNIQUENESS_VIOLATION", "username must be unique within the environment")
-			err.status = s.cfg.conflictStatus
-			err.Details[0].InnerError = map[string]any{"existingId": u.ID}
-			return 0, nil, err
-		}
+	if e.usernameTaken(in.Username) {
+		err := invalidData("username", "UNIQUENESS_VIOLATION", "username must be unique within the environment")
+		err.status = s.cfg.conflictStatus
+		return 0, nil, err
 	}
 	var pop *population
 	if in.Population != nil {
@@ -220,6 +210,8 @@ func (s *Server) createUser(r *http.Request, envID string, body []byte) (int, an
 	u.ID, u.Environment, u.Population, u.CreatedAt, u.UpdatedAt, u.Extra = s.newID(), &pingone.Ref{ID: envID}, &pingone.Ref{ID: pop.ID}, now, now, nil
 	u.Enabled, u.Lifecycle = true, pingone.UserLifecycle{Status: "ACCOUNT_OK"}
 	e.users = append(e.users, u)
+	e.usernames[strings.ToLower(u.Username)] = true
+	e.userByID[u.ID] = u
 	return http.StatusCreated, s.userJSON(r, e, u), nil
 }
 
@@ -243,6 +235,8 @@ func (s *Server) deleteUser(envID, id string) (int, any, *apiError) {
 		return 0, nil, notFound()
 	}
 	e.users = removeFirst(e.users, u)
+	delete(e.usernames, strings.ToLower(u.Username))
+	delete(e.userByID, u.ID)
 	return http.StatusNoContent, nil, nil
 }
 

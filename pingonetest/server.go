@@ -94,6 +94,7 @@ type Request struct {
 	Query  string      // raw query
 	Header http.Header // Authorization redacted
 	Body   string      // client_secret redacted
+	Time   time.Time   // when it arrived
 }
 
 // Fault makes the next Times requests matching Method and Path fail. A Status answers with a
@@ -111,8 +112,11 @@ type Fault struct {
 	RetryAfterHTTPDate bool
 	Times              int // how many requests it hits; 0 means 1
 	Delay              time.Duration
-	CloseConnection    bool
-	Truncate           bool
+	// Apply serves the request against the state first and then answers with Status anyway:
+	// a success the client never hears about, as when a proxy fails after PingOne acted.
+	Apply           bool
+	CloseConnection bool
+	Truncate        bool
 }
 
 type token struct {
@@ -121,10 +125,14 @@ type token struct {
 }
 
 type environment struct {
-	id    string
-	pops  []*population // creation order
-	users []*user
+	id        string
+	pops      []*population // creation order
+	users     []*user
+	usernames map[string]bool  // lowercased, for uniqueness without a scan
+	userByID  map[string]*user // for lookups without a scan
 }
+
+func (e *environment) usernameTaken(name string) bool { return e.usernames[strings.ToLower(name)] }
 
 type population struct {
 	pingone.Population
@@ -147,7 +155,7 @@ func NewServer(opts ...Option) *Server {
 	s.AuthURL = s.srv.URL
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	env := &environment{id: s.newID()}
+	env := &environment{id: s.newID(), usernames: map[string]bool{}, userByID: map[string]*user{}}
 	s.envs[env.id] = env
 	now := s.now()
 	env.pops = append(env.pops, &population{pingone.Population{
@@ -203,6 +211,39 @@ func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.requests, s.tokenRequests, s.faults = nil, 0, nil
+}
+
+// SeedUsers adds n users to the population (the default one when populationID is "") directly,
+// without requests or rate limits, and returns their ids. Usernames are "seed-<k>".
+func (s *Server) SeedUsers(populationID string, n int) ([]string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e := s.envs[s.EnvironmentID]
+	var pop *population
+	for _, p := range e.pops {
+		if p.ID == populationID || (populationID == "" && p.Default) {
+			pop = p
+		}
+	}
+	if pop == nil {
+		return nil, fmt.Errorf("pingonetest: no population %q", populationID)
+	}
+	ids := make([]string, 0, n)
+	for range n {
+		now := s.now()
+		k := len(e.users)
+		for e.usernameTaken(fmt.Sprintf("seed-%d", k)) {
+			k++
+		}
+		u := &user{pingone.User{ID: s.newID(), Environment: &pingone.Ref{ID: e.id}, Username: fmt.Sprintf("seed-%d", k),
+			Email: fmt.Sprintf("seed-%d@example.com", k), Population: &pingone.Ref{ID: pop.ID}, Enabled: true,
+			Lifecycle: pingone.UserLifecycle{Status: "ACCOUNT_OK"}, CreatedAt: now, UpdatedAt: now}}
+		e.users = append(e.users, u)
+		e.usernames[strings.ToLower(u.Username)] = true
+		e.userByID[u.ID] = u
+		ids = append(ids, u.ID)
+	}
+	return ids, nil
 }
 
 // RevokeTokens invalidates every access token issued so far, as a key rotation would: the next

@@ -1,0 +1,549 @@
+package pingone
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// ErrDefaultPopulation is returned by Retire for the environment's default population, which
+// PingOne will not delete: make another population the default first.
+var ErrDefaultPopulation = errors.New("pingone: the default population cannot be retired")
+
+// BulkOptions configures MoveAll, MoveMany and Retire. A nil *BulkOptions means the defaults.
+type BulkOptions struct {
+	// Concurrency is the most moves in flight (default 8). The job starts there, halves it on
+	// a 429 and adds one back after each run of successes (AIMD).
+	Concurrency int
+	// Filter narrows MoveAll to users matching this SCIM filter, such as `email ew "@acme.com"`.
+	Filter string
+	// DryRun lists what would move (BulkResult.WouldMove) and sends no PUT.
+	DryRun bool
+	// Progress, when set, is called from one goroutine at most four times a second while the
+	// job runs, and once at the end.
+	Progress func(BulkProgress)
+}
+
+// BulkProgress is a snapshot of a running bulk job.
+type BulkProgress struct {
+	Total       int           // users to move, as far as the job knows
+	Done        int           // moved, skipped or failed
+	Moved       int           // moved
+	Skipped     int           // already in the target population
+	Failed      int           // failed
+	Concurrency int           // moves currently allowed in flight
+	Elapsed     time.Duration // since the job started
+	Rate        float64       // users done per second
+}
+
+// BulkResult says what a bulk job did. Users in none of Moved, Skipped, Failed and WouldMove were
+// not reached (the ctx ended first); running the job again picks them up.
+type BulkResult struct {
+	Moved     int
+	Skipped   int
+	Failed    []BulkFailure
+	WouldMove []string // DryRun: the users that would move
+}
+
+// BulkFailure is one user a bulk job could not move.
+type BulkFailure struct {
+	UserID string
+	Err    error
+}
+
+const (
+	defaultConcurrency = 8
+	maxThrottles       = 20 // 429s one user may meet before it counts as failed
+	idChunk            = 50 // ids per filter when checking where users are
+)
+
+// MoveAll moves every user of population fromPopulationID (narrowed by opts.Filter) to
+// toPopulationID, with bounded concurrency that backs off on 429s.
+//
+// It first lists the users to move, then moves them: moving users out of a population while
+// paging through it would skip some, as the cursor runs over a shrinking set. It then lists the
+// population again and moves any user that arrived meanwhile, so every user who was in the
+// source is moved. Re-running after an interruption moves only the users still in the source.
+// The error is the ctx's, or a listing's; per-user failures are in BulkResult.Failed.
+func (s *UsersService) MoveAll(ctx context.Context, envID, fromPopulationID, toPopulationID string, opts *BulkOptions) (*BulkResult, error) {
+	o := bulkDefaults(opts)
+	if err := checkMove(envID, fromPopulationID, toPopulationID); err != nil {
+		return nil, err
+	}
+	filter := "population.id eq " + scimString(fromPopulationID)
+	if f := strings.TrimSpace(o.Filter); f != "" {
+		filter += " and (" + f + ")"
+	}
+	job := newBulkJob(s.c, envID, toPopulationID, o)
+	defer job.finish()
+	seen := map[string]bool{}
+	for pass := 0; pass < 3; pass++ {
+		var ids []string
+		for u, err := range s.List(ctx, envID, &ListOptions{Filter: filter, Limit: 1000}) {
+			if err != nil {
+				return job.result(), err
+			}
+			// A user seen in an earlier pass is a listing that lags behind the moves.
+			if !seen[u.ID] {
+				seen[u.ID] = true
+				ids = append(ids, u.ID)
+			}
+		}
+		if len(ids) == 0 {
+			break
+		}
+		if err := job.run(ctx, ids); err != nil || o.DryRun || job.failed() {
+			return job.result(), err
+		}
+	}
+	return job.result(), nil
+}
+
+// MoveMany moves the given users to toPopulationID with bounded concurrency that backs off on
+// 429s. Users already there are counted as skipped (checked fifty at a time with a filter, not
+// one request each), so re-running an interrupted MoveMany moves only the rest. An invalid ID
+// is a failure of that user alone.
+func (s *UsersService) MoveMany(ctx context.Context, envID string, userIDs []string, toPopulationID string, opts *BulkOptions) (*BulkResult, error) {
+	o := bulkDefaults(opts)
+	if err := checkSegment("environment ID", envID); err != nil {
+		return nil, err
+	}
+	if err := checkSegment("population ID", toPopulationID); err != nil {
+		return nil, err
+	}
+	job := newBulkJob(s.c, envID, toPopulationID, o)
+	defer job.finish()
+	var ids []string
+	seen := map[string]bool{}
+	for _, id := range userIDs {
+		switch {
+		case seen[id]:
+		case checkSegment("user ID", id) != nil:
+			job.fail(id, checkSegment("user ID", id))
+		default:
+			ids = append(ids, id)
+		}
+		seen[id] = true
+	}
+	// Which are already in the target?
+	already := map[string]bool{}
+	for chunk := range slices.Chunk(ids, idChunk) {
+		var alts []string
+		for _, id := range chunk {
+			alts = append(alts, "id eq "+scimString(id))
+		}
+		filter := "population.id eq " + scimString(toPopulationID) + " and (" + strings.Join(alts, " or ") + ")"
+		for u, err := range s.List(ctx, envID, &ListOptions{Filter: filter, Limit: idChunk}) {
+			if err != nil {
+				return job.result(), err
+			}
+			already[u.ID] = true
+		}
+	}
+	ids = slices.DeleteFunc(ids, func(id string) bool { return already[id] })
+	job.skip(len(already))
+	err := job.run(ctx, ids)
+	return job.result(), err
+}
+
+// Retire empties a population and deletes it: it moves every user to moveUsersTo (the default
+// population when empty) and then deletes the population. It refuses the default population
+// (ErrDefaultPopulation) before touching anything. If any user cannot be moved, nothing is
+// deleted, and the result's Failed says which users remain. opts.Filter must be empty; with
+// opts.DryRun nothing is moved or deleted.
+func (s *PopulationsService) Retire(ctx context.Context, envID, populationID, moveUsersTo string, opts *BulkOptions) (*BulkResult, error) {
+	if opts != nil && opts.Filter != "" {
+		return nil, invalidArgf("Retire moves every user; a filter would leave some behind")
+	}
+	p, err := s.Get(ctx, envID, populationID)
+	if err != nil {
+		return nil, err
+	}
+	if p.Default {
+		return nil, fmt.Errorf("pingone: population %s (%q) is the environment's default; make another population the default first: %w", p.ID, p.Name, ErrDefaultPopulation)
+	}
+	if moveUsersTo == "" {
+		def, err := s.GetDefault(ctx, envID)
+		if err != nil {
+			return nil, err
+		}
+		moveUsersTo = def.ID
+	}
+	if moveUsersTo == populationID {
+		return nil, invalidArgf("cannot move the users of population %s to itself", populationID)
+	}
+	res, err := s.c.Users.MoveAll(ctx, envID, populationID, moveUsersTo, opts)
+	if err != nil {
+		return res, err
+	}
+	if len(res.Failed) > 0 {
+		return res, fmt.Errorf("pingone: %d users could not be moved out of population %s; it was not deleted", len(res.Failed), populationID)
+	}
+	if opts != nil && opts.DryRun {
+		return res, nil
+	}
+	// PingOne may still count a user that just left; give it a moment, and catch any user
+	// who arrived while the job ran.
+	for attempt := 0; ; attempt++ {
+		err := s.Delete(ctx, envID, populationID)
+		var apiErr *APIError
+		if err == nil || attempt == 4 || !errors.As(err, &apiErr) || !apiErr.HasDetail("CONSTRAINT_VIOLATION") {
+			return res, err
+		}
+		if err := sleepCtx(ctx, time.Duration(1<<attempt)*250*time.Millisecond); err != nil {
+			return res, err
+		}
+		more, err := s.c.Users.MoveAll(ctx, envID, populationID, moveUsersTo, opts)
+		if more != nil {
+			res.Moved += more.Moved
+			res.Skipped += more.Skipped
+			res.Failed = append(res.Failed, more.Failed...)
+		}
+		if err != nil || len(res.Failed) > 0 {
+			return res, errors.Join(err, fmt.Errorf("pingone: population %s was not deleted", populationID))
+		}
+	}
+}
+
+// Ensure returns the population named p.Name, creating it from p if there is none. created says
+// whether this call created it. It is safe to retry: when the create fails in a way that leaves
+// its outcome unknown (a 5xx, a timeout, a dropped connection) or with a conflict, Ensure looks
+// the name up before reporting the error, so a create that did succeed is returned (as created)
+// and never duplicated. If ctx has ended by then, the lookup gets 15 seconds of its own.
+func (s *PopulationsService) Ensure(ctx context.Context, envID string, p *Population) (pop *Population, created bool, err error) {
+	if p == nil || strings.TrimSpace(p.Name) == "" {
+		return nil, false, invalidArgf("a population with a name is required")
+	}
+	if found, err := s.GetByName(ctx, envID, p.Name); err == nil {
+		return found, false, nil
+	} else if !errors.Is(err, ErrNotFound) {
+		return nil, false, err
+	}
+	pop, err = s.Create(ctx, envID, p)
+	if err == nil {
+		return pop, true, nil
+	}
+	var apiErr *APIError
+	conflict := errors.Is(err, ErrConflict)
+	definite := errors.Is(err, ErrInvalidArgument) || errors.Is(err, context.Canceled) ||
+		(errors.As(err, &apiErr) && apiErr.StatusCode < 500 && !conflict && apiErr.StatusCode != http.StatusRequestTimeout)
+	if definite {
+		return nil, false, err
+	}
+	lookCtx := ctx
+	if ctx.Err() != nil {
+		var cancel context.CancelFunc
+		lookCtx, cancel = context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+		defer cancel()
+	}
+	// A population just created may take a moment to show in a filtered list.
+	for attempt := 0; attempt < 4; attempt++ {
+		found, lerr := s.GetByName(lookCtx, envID, p.Name)
+		if lerr == nil {
+			return found, !conflict, nil
+		}
+		if !errors.Is(lerr, ErrNotFound) || sleepCtx(lookCtx, time.Duration(1<<attempt)*250*time.Millisecond) != nil {
+			break
+		}
+	}
+	return nil, false, err
+}
+
+// SetDefault makes the population the environment's default with a read-modify-write that
+// leaves every other field (and any field the SDK does not model) as it was. PingOne clears the
+// flag on the previous default.
+func (s *PopulationsService) SetDefault(ctx context.Context, envID, populationID string) (*Population, error) {
+	p, err := s.Get(ctx, envID, populationID)
+	if err != nil || p.Default {
+		return p, err
+	}
+	p.Default = true
+	return s.Update(ctx, envID, populationID, p)
+}
+
+func bulkDefaults(opts *BulkOptions) BulkOptions {
+	var o BulkOptions
+	if opts != nil {
+		o = *opts
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = defaultConcurrency
+	}
+	return o
+}
+
+func checkMove(envID, from, to string) error {
+	for _, c := range [][2]string{{"environment ID", envID}, {"population ID", from}, {"population ID", to}} {
+		if err := checkSegment(c[0], c[1]); err != nil {
+			return err
+		}
+	}
+	if from == to {
+		return invalidArgf("source and target population are the same (%s)", from)
+	}
+	return nil
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// bulkJob moves users with a shared pacer and reports progress.
+type bulkJob struct {
+	c      *Client
+	envID  string
+	to     string
+	opts   BulkOptions
+	pacer  *pacer
+	start  time.Time
+	stopPr chan struct{}
+	prDone chan struct{}
+
+	total, moved, skipped atomic.Int64
+	mu                    sync.Mutex
+	failures              []BulkFailure
+	wouldMove             []string
+}
+
+func newBulkJob(c *Client, envID, to string, o BulkOptions) *bulkJob {
+	j := &bulkJob{c: c, envID: envID, to: to, opts: o, pacer: newPacer(o.Concurrency), start: time.Now()}
+	if o.Progress != nil {
+		j.stopPr, j.prDone = make(chan struct{}), make(chan struct{})
+		go func() {
+			defer close(j.prDone)
+			t := time.NewTicker(250 * time.Millisecond)
+			defer t.Stop()
+			for {
+				select {
+				case <-j.stopPr:
+					return
+				case <-t.C:
+					o.Progress(j.progress())
+				}
+			}
+		}()
+	}
+	return j
+}
+
+// finish stops the progress reports and sends the last one.
+func (j *bulkJob) finish() {
+	if j.opts.Progress != nil {
+		close(j.stopPr)
+		<-j.prDone
+		j.opts.Progress(j.progress())
+	}
+}
+
+func (j *bulkJob) progress() BulkProgress {
+	j.mu.Lock()
+	failed := len(j.failures)
+	j.mu.Unlock()
+	p := BulkProgress{Total: int(j.total.Load()), Moved: int(j.moved.Load()), Skipped: int(j.skipped.Load()), Failed: failed,
+		Concurrency: j.pacer.current(), Elapsed: time.Since(j.start)}
+	p.Done = p.Moved + p.Skipped + p.Failed
+	if s := p.Elapsed.Seconds(); s > 0 {
+		p.Rate = float64(p.Done) / s
+	}
+	return p
+}
+
+func (j *bulkJob) result() *BulkResult {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return &BulkResult{Moved: int(j.moved.Load()), Skipped: int(j.skipped.Load()),
+		Failed: slices.Clone(j.failures), WouldMove: slices.Clone(j.wouldMove)}
+}
+
+func (j *bulkJob) fail(id string, err error) {
+	j.total.Add(1)
+	j.mu.Lock()
+	j.failures = append(j.failures, BulkFailure{UserID: id, Err: err})
+	j.mu.Unlock()
+}
+
+func (j *bulkJob) failed() bool {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return len(j.failures) > 0
+}
+
+func (j *bulkJob) skip(n int) {
+	j.total.Add(int64(n))
+	j.skipped.Add(int64(n))
+}
+
+// run moves ids with up to opts.Concurrency workers sharing the pacer. A 429 puts the user back
+// in the queue and pauses every worker for the Retry-After; other errors (after the client's own
+// retries of 5xx) are failures.
+func (j *bulkJob) run(ctx context.Context, ids []string) error {
+	j.total.Add(int64(len(ids)))
+	if j.opts.DryRun {
+		j.mu.Lock()
+		j.wouldMove = append(j.wouldMove, ids...)
+		j.mu.Unlock()
+		return nil
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	ctx = context.WithValue(ctx, pacedKey{}, true)
+	work := make(chan string, len(ids)) // room for every id, so a requeue never blocks
+	for _, id := range ids {
+		work <- id
+	}
+	var remaining atomic.Int64
+	remaining.Store(int64(len(ids)))
+	throttles := map[string]int{}
+	var tmu sync.Mutex
+	done := func() {
+		if remaining.Add(-1) == 0 {
+			close(work)
+		}
+	}
+	var wg sync.WaitGroup
+	for range min(j.opts.Concurrency, len(ids)) {
+		wg.Go(func() {
+			for {
+				var id string
+				var ok bool
+				select {
+				case <-ctx.Done():
+					return
+				case id, ok = <-work:
+					if !ok {
+						return
+					}
+				}
+				if err := j.pacer.acquire(ctx); err != nil {
+					return
+				}
+				err := j.c.Users.MovePopulation(ctx, j.envID, id, j.to)
+				var apiErr *APIError
+				if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusTooManyRequests {
+					j.pacer.release(max(apiErr.RetryAfter, 100*time.Millisecond))
+					tmu.Lock()
+					throttles[id]++
+					n := throttles[id]
+					tmu.Unlock()
+					if n < maxThrottles {
+						work <- id
+						continue
+					}
+				} else {
+					j.pacer.release(0)
+				}
+				switch {
+				case err == nil:
+					j.moved.Add(1)
+				case ctx.Err() != nil:
+					return // not reached, rather than failed: a re-run will move it
+				default:
+					j.mu.Lock()
+					j.failures = append(j.failures, BulkFailure{UserID: id, Err: err})
+					j.mu.Unlock()
+				}
+				done()
+			}
+		})
+	}
+	wg.Wait()
+	return ctx.Err()
+}
+
+// pacer is shared by a bulk job's workers: it bounds the moves in flight, pauses all of them
+// after a 429 until the Retry-After has passed, and adapts the bound: halved on a 429, one
+// more after each run of as many successes as the bound (additive increase, multiplicative
+// decrease).
+type pacer struct {
+	mu       sync.Mutex
+	limit    int
+	max      int
+	inflight int
+	streak   int
+	resumeAt time.Time
+	wake     chan struct{} // closed and replaced whenever a worker may proceed
+}
+
+func newPacer(max int) *pacer {
+	return &pacer{limit: max, max: max, wake: make(chan struct{})}
+}
+
+func (p *pacer) current() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.limit
+}
+
+func (p *pacer) acquire(ctx context.Context) error {
+	for {
+		p.mu.Lock()
+		wait := time.Until(p.resumeAt)
+		if wait <= 0 && p.inflight < p.limit {
+			p.inflight++
+			p.mu.Unlock()
+			return nil
+		}
+		wake := p.wake
+		p.mu.Unlock()
+		var t *time.Timer
+		var timer <-chan time.Time
+		if wait > 0 {
+			t = time.NewTimer(wait)
+			timer = t.C
+		}
+		select {
+		case <-ctx.Done():
+		case <-wake:
+		case <-timer:
+		}
+		if t != nil {
+			t.Stop()
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+}
+
+// release ends one move; throttled > 0 says it met a 429 asking to wait that long.
+func (p *pacer) release(throttled time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.inflight--
+	now := time.Now()
+	if throttled > 0 {
+		if now.After(p.resumeAt) { // one decrease per pause, however many moves saw the 429
+			p.limit = max(1, p.limit/2)
+		}
+		p.resumeAt = later(p.resumeAt, now.Add(throttled))
+		p.streak = 0
+	} else if !now.Before(p.resumeAt) { // a move in flight when another met the 429 is no reason to grow
+		if p.streak++; p.streak >= p.limit {
+			p.limit = min(p.max, p.limit+1)
+			p.streak = 0
+		}
+	}
+	close(p.wake)
+	p.wake = make(chan struct{})
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
