@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-json-experiment/json/jsontext"
 	"github.com/google/go-cmp/cmp"
 	"github.com/seedb6d25dc8/pingone"
 	"github.com/seedb6d25dc8/pingone/pingonetest"
@@ -337,5 +336,3 @@ func TestSetDefaultKeepsFields(t *testing.T) {
 func cmpIgnoreUpdated() cmp.Option {
 	return cmp.FilterPath(func(p cmp.Path) bool { return p.Last().String() == ".UpdatedAt" }, cmp.Ignore())
 }
-
-var _ = jsontext.Value(nil)

@@ -1,6 +1,7 @@
 package pingonetest
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
@@ -8,6 +9,7 @@ import (
 	"io"
 	"math"
 	"mime"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -84,9 +86,17 @@ func (s *Server) writeError(w http.ResponseWriter, e *apiError) {
 }
 
 // serve is the entry point: record, fault, rate-limit, authenticate, route.
-func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+func (s *Server) serve(rw http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 4<<20))
-	s.record(r, body)
+	idx := s.record(r, body)
+	w := &statusWriter{ResponseWriter: rw}
+	defer func() {
+		s.mu.Lock()
+		if idx < len(s.requests) { // Reset may have run meanwhile
+			s.requests[idx].Status = w.status
+		}
+		s.mu.Unlock()
+	}()
 	s.mu.Lock()
 	w.Header().Set("Correlation-Id", s.newAuxID())
 	s.mu.Unlock()
@@ -101,11 +111,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		switch {
 		case f.CloseConnection:
-			if hj, ok := w.(http.Hijacker); ok {
-				if conn, _, err := hj.Hijack(); err == nil {
-					_ = conn.Close()
-					return
-				}
+			if conn, _, err := w.Hijack(); err == nil {
+				_ = conn.Close()
+				return
 			}
 			panic(http.ErrAbortHandler)
 		case f.Truncate:
@@ -118,9 +126,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Length", strconv.Itoa(len(full)))
 			w.WriteHeader(rec.Code)
 			_, _ = w.Write(full[:len(full)/2])
-			if fl, ok := w.(http.Flusher); ok {
-				fl.Flush()
-			}
+			w.Flush()
 			panic(http.ErrAbortHandler) // the client sees the connection end mid-body
 		case f.Status != 0:
 			if f.Apply {
@@ -147,15 +153,51 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			if code == "" {
 				code = defaultCode(f.Status)
 			}
-			s.writeError(w, newError(f.Status, code, "Injected fault: "+http.StatusText(f.Status)))
+			e := newError(f.Status, code, "Injected fault: "+http.StatusText(f.Status))
+			if f.Status == http.StatusTooManyRequests && f.RetryAfter > 0 {
+				// Like PingOne, the exact time in the detail; the header has whole seconds.
+				e.Details = []errorDetail{{Code: "LIMIT_EXCEEDED", Message: "Injected rate limit.",
+					InnerError: map[string]any{"retryAfter": time.Now().Add(f.RetryAfter).UTC().Format("2006-01-02T15:04:05.000Z07:00")}}}
+			}
+			s.writeError(w, e)
 			return
 		}
 	}
 	s.route(w, r, body)
 }
 
-// record keeps a copy of the request with credentials redacted.
-func (s *Server) record(r *http.Request, body []byte) {
+// statusWriter remembers the status written, for Request.Status.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (w *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return http.NewResponseController(w.ResponseWriter).Hijack()
+}
+
+// record keeps a copy of the request with credentials redacted, and returns its index.
+func (s *Server) record(r *http.Request, body []byte) int {
 	h := r.Header.Clone()
 	if a := h.Get("Authorization"); a != "" {
 		scheme, _, _ := strings.Cut(a, " ")
@@ -169,11 +211,12 @@ func (s *Server) record(r *http.Request, body []byte) {
 		}
 	}
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if strings.HasSuffix(r.URL.Path, "/as/token") {
 		s.tokenRequests++ // faulted ones too: they reached the server
 	}
 	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Header: h, Body: b, Time: time.Now()})
-	s.mu.Unlock()
+	return len(s.requests) - 1
 }
 
 // route dispatches to the token endpoint or the API.

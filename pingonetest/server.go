@@ -95,6 +95,7 @@ type Request struct {
 	Header http.Header // Authorization redacted
 	Body   string      // client_secret redacted
 	Time   time.Time   // when it arrived
+	Status int         // the status answered (0 when the connection was dropped or the request is still running)
 }
 
 // Fault makes the next Times requests matching Method and Path fail. A Status answers with a
