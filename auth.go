@@ -104,7 +104,9 @@ func (t *tokenCache) get(ctx context.Context) (string, error) {
 	}
 	call := t.inflight
 	if call == nil {
-		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), t.timeout)
+		// The fetch serves every waiter, so it runs on its own ctx, bounded by the timeout,
+		// and carries none of the first caller's values (its logging or pacing marks).
+		fctx, cancel := context.WithTimeout(context.Background(), t.timeout)
 		call = &tokenCall{done: make(chan struct{}), cancel: cancel}
 		t.inflight = call
 		go t.run(fctx, call)

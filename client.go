@@ -292,7 +292,12 @@ func (c *Client) CloseIdleConnections() {
 }
 
 // String describes the client without any credential.
-func (c *Client) String() string { return "pingone.Client{" + c.base.String() + "}" }
+func (c *Client) String() string {
+	if c == nil || c.base == nil {
+		return "pingone.Client{}"
+	}
+	return "pingone.Client{" + c.base.String() + "}"
+}
 
 // GoString is String, so %#v cannot print credentials either.
 func (c *Client) GoString() string { return c.String() }

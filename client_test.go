@@ -531,3 +531,10 @@ func TestNextLinkElsewhereNeverCalled(t *testing.T) {
 		t.Errorf("the other server was called, with Authorization %q", otherAuth.Load())
 	}
 }
+
+func TestZeroClientPrints(t *testing.T) {
+	var c *Client
+	if got := fmt.Sprintf("%v %+v %#v", c, &Client{}, &Client{}); strings.Contains(got, "PANIC") {
+		t.Errorf("printing a zero client panicked: %s", got)
+	}
+}

@@ -1,6 +1,7 @@
 package pingone
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/jarcoal/httpmock"
 	"golang.org/x/oauth2"
 )
@@ -121,3 +123,35 @@ func containsSecret(s string) bool {
 func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
 
 func queryEscape(s string) string { return url.QueryEscape(s) }
+
+// requestCase is one row of a request table: the call, the response the mock gives, what must
+// be on the wire and what must be decoded.
+type requestCase struct {
+	name   string
+	resp   response
+	call   func(context.Context, *Client) (any, error)
+	want   sent
+	result any
+}
+
+func runRequestCases(t *testing.T, tests []requestCase) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, mt := newMockClient(t)
+			rec := answer(mt, tt.resp)
+			got, err := tt.call(t.Context(), c)
+			if err != nil {
+				t.Fatalf("call: %v", err)
+			}
+			if diff := cmp.Diff([]sent{tt.want}, rec.sent()); diff != "" {
+				t.Errorf("request mismatch (-want +got):\n%s", diff)
+			}
+			if tt.result != nil {
+				if diff := cmp.Diff(tt.result, got); diff != "" {
+					t.Errorf("result mismatch (-want +got):\n%s", diff)
+				}
+			}
+		})
+	}
+}

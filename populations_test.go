@@ -71,13 +71,7 @@ func TestPopulationRequests(t *testing.T) {
 	listPath := "/v1/environments/" + testEnv + "/populations"
 	jsonHeaders := map[string]string{"Authorization": "Bearer " + testToken, "Accept": "application/json", "Content-Type": "application/json"}
 	getHeaders := map[string]string{"Authorization": "Bearer " + testToken, "Accept": "application/json"}
-	tests := []struct {
-		name   string
-		resp   response
-		call   func(context.Context, *Client) (any, error)
-		want   sent
-		result any
-	}{
+	tests := []requestCase{
 		{
 			name: "Create minimal", resp: status(201, populationJSON),
 			call: func(ctx context.Context, c *Client) (any, error) {
@@ -133,28 +127,8 @@ func TestPopulationRequests(t *testing.T) {
 			want: sent{Method: "GET", Path: listPath, Query: "filter=name+eq+%22Engineering%22", Header: getHeaders}, result: wantPopulation(),
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c, mt := newMockClient(t)
-			rec := answer(mt, tt.resp)
-			got, err := tt.call(t.Context(), c)
-			if err != nil {
-				t.Fatalf("call: %v", err)
-			}
-			tt.want.Header = withUA(tt.want.Header)
-			if diff := cmp.Diff([]sent{tt.want}, rec.sent()); diff != "" {
-				t.Errorf("request mismatch (-want +got):\n%s", diff)
-			}
-			if tt.result != nil {
-				if diff := cmp.Diff(tt.result, got); diff != "" {
-					t.Errorf("result mismatch (-want +got):\n%s", diff)
-				}
-			}
-		})
-	}
+	runRequestCases(t, tests)
 }
-
-func withUA(h map[string]string) map[string]string { return h } // User-Agent is checked in TestUserAgent
 
 func TestGetByNameQuoting(t *testing.T) {
 	tests := []struct{ name, filter string }{

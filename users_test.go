@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/go-json-experiment/json/jsontext"
-	"github.com/google/go-cmp/cmp"
 	"github.com/jarcoal/httpmock"
 )
 
@@ -42,13 +41,7 @@ func TestUserRequests(t *testing.T) {
 	userPath := "/v1/environments/" + testEnv + "/users/" + testUser
 	jsonHeaders := map[string]string{"Authorization": "Bearer " + testToken, "Accept": "application/json", "Content-Type": "application/json"}
 	getHeaders := map[string]string{"Authorization": "Bearer " + testToken, "Accept": "application/json"}
-	tests := []struct {
-		name   string
-		resp   response
-		call   func(context.Context, *Client) (any, error)
-		want   sent
-		result any
-	}{
+	tests := []requestCase{
 		{
 			name: "Create", resp: status(201, userJSON),
 			call: func(ctx context.Context, c *Client) (any, error) {
@@ -93,24 +86,7 @@ func TestUserRequests(t *testing.T) {
 			want: sent{Method: "PUT", Path: userPath + "/population", Header: jsonHeaders, Body: mustJSON(t, `{"id":"`+testPop+`"}`)},
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c, mt := newMockClient(t)
-			rec := answer(mt, tt.resp)
-			got, err := tt.call(t.Context(), c)
-			if err != nil {
-				t.Fatalf("call: %v", err)
-			}
-			if diff := cmp.Diff([]sent{tt.want}, rec.sent()); diff != "" {
-				t.Errorf("request mismatch (-want +got):\n%s", diff)
-			}
-			if tt.result != nil {
-				if diff := cmp.Diff(tt.result, got); diff != "" {
-					t.Errorf("result mismatch (-want +got):\n%s", diff)
-				}
-			}
-		})
-	}
+	runRequestCases(t, tests)
 }
 
 func TestMovePopulationExactBytes(t *testing.T) {

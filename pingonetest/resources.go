@@ -205,14 +205,20 @@ func (s *Server) createUser(r *http.Request, envID string, body []byte) (int, an
 			}
 		}
 	}
+	u := s.addUser(e, in, pop.ID)
+	return http.StatusCreated, s.userJSON(r, e, u), nil
+}
+
+// addUser stores a new user in the population, filling the server's fields. Callers hold s.mu.
+func (s *Server) addUser(e *environment, in pingone.User, popID string) *user {
 	now := s.now()
 	u := &user{in}
-	u.ID, u.Environment, u.Population, u.CreatedAt, u.UpdatedAt, u.Extra = s.newID(), &pingone.Ref{ID: envID}, &pingone.Ref{ID: pop.ID}, now, now, nil
+	u.ID, u.Environment, u.Population, u.CreatedAt, u.UpdatedAt, u.Extra = s.newID(), &pingone.Ref{ID: e.id}, &pingone.Ref{ID: popID}, now, now, nil
 	u.Enabled, u.Lifecycle = true, pingone.UserLifecycle{Status: "ACCOUNT_OK"}
 	e.users = append(e.users, u)
 	e.usernames[strings.ToLower(u.Username)] = true
 	e.userByID[u.ID] = u
-	return http.StatusCreated, s.userJSON(r, e, u), nil
+	return u
 }
 
 func (s *Server) getUser(r *http.Request, envID, id string) (int, any, *apiError) {

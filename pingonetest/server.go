@@ -231,17 +231,11 @@ func (s *Server) SeedUsers(populationID string, n int) ([]string, error) {
 	}
 	ids := make([]string, 0, n)
 	for range n {
-		now := s.now()
 		k := len(e.users)
 		for e.usernameTaken(fmt.Sprintf("seed-%d", k)) {
 			k++
 		}
-		u := &user{pingone.User{ID: s.newID(), Environment: &pingone.Ref{ID: e.id}, Username: fmt.Sprintf("seed-%d", k),
-			Email: fmt.Sprintf("seed-%d@example.com", k), Population: &pingone.Ref{ID: pop.ID}, Enabled: true,
-			Lifecycle: pingone.UserLifecycle{Status: "ACCOUNT_OK"}, CreatedAt: now, UpdatedAt: now}}
-		e.users = append(e.users, u)
-		e.usernames[strings.ToLower(u.Username)] = true
-		e.userByID[u.ID] = u
+		u := s.addUser(e, pingone.User{Username: fmt.Sprintf("seed-%d", k), Email: fmt.Sprintf("seed-%d@example.com", k)}, pop.ID)
 		ids = append(ids, u.ID)
 	}
 	return ids, nil
