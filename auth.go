@@ -104,9 +104,11 @@ func (t *tokenCache) get(ctx context.Context) (string, error) {
 	}
 	call := t.inflight
 	if call == nil {
-		// The fetch serves every waiter, so it runs on its own ctx, bounded by the timeout,
-		// and carries none of the first caller's values (its logging or pacing marks).
-		fctx, cancel := context.WithTimeout(context.Background(), t.timeout)
+		// The fetch serves every waiter, so the first caller's cancellation must not end it:
+		// it keeps the caller's values (tracing, say) but not its cancellation nor the marks
+		// this package puts on a call (its attempt log, bulk pacing), and has its own timeout.
+		detached := context.WithValue(context.WithValue(context.WithoutCancel(ctx), callLogKey{}, nil), pacedKey{}, nil)
+		fctx, cancel := context.WithTimeout(detached, t.timeout)
 		call = &tokenCall{done: make(chan struct{}), cancel: cancel}
 		t.inflight = call
 		go t.run(fctx, call)
