@@ -18,11 +18,12 @@ type Hand struct {
 	Token string
 }
 
-// HandRef, HandPopulation and HandPage are the hand-written models.
+// HandRef is the hand-written reference model.
 type HandRef struct {
 	ID string `json:"id"`
 }
 
+// HandPopulation is the hand-written population model.
 type HandPopulation struct {
 	ID                     string    `json:"id,omitempty"`
 	Environment            *HandRef  `json:"environment,omitempty"`
@@ -48,6 +49,7 @@ type handWrite struct {
 	AlternativeIdentifiers []string `json:"alternativeIdentifiers,omitempty"`
 }
 
+// HandPage is the hand-written page envelope.
 type HandPage struct {
 	Links struct {
 		Next *struct {
