@@ -170,6 +170,9 @@ func NewWorkerClient(region Region, environmentID, clientID, clientSecret string
 	}
 	authURL := s.authURL
 	if authURL == "" {
+		if region == "" {
+			return nil, invalidArgf("a region or WithAuthURL is required")
+		}
 		authURL = region.AuthURL()
 	}
 	au, err := parseServiceURL("auth URL", authURL)
@@ -306,16 +309,17 @@ func (c *Client) GoString() string { return c.String() }
 func parseServiceURL(what, raw string) (*url.URL, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil {
-		return nil, invalidArgf("bad %s: %v", what, err)
+		return nil, invalidArgf("bad %s: not a URL", what) // url's error would repeat raw, password and all
 	}
+	shown := u.Redacted()
 	if u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return nil, invalidArgf("bad %s %q: want an absolute https URL", what, raw)
+		return nil, invalidArgf("bad %s %q: want an absolute https URL", what, shown)
 	}
 	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
-		return nil, invalidArgf("bad %s %q: plain http is allowed only for loopback hosts", what, raw)
+		return nil, invalidArgf("bad %s %q: plain http is allowed only for loopback hosts", what, shown)
 	}
 	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return nil, invalidArgf("bad %s %q: no user info, query or fragment allowed", what, raw)
+		return nil, invalidArgf("bad %s %q: no user info, query or fragment allowed", what, shown)
 	}
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawPath = ""

@@ -538,3 +538,16 @@ func TestZeroClientPrints(t *testing.T) {
 		t.Errorf("printing a zero client panicked: %s", got)
 	}
 }
+
+func TestBadURLNeverEchoesAPassword(t *testing.T) {
+	ts := oauth2.StaticTokenSource(&oauth2.Token{AccessToken: testToken})
+	for _, raw := range []string{"https://user:" + testSecret + "@api.pingone.eu/v1", "http://u:" + testSecret + "@example.com/v1", "https://u:" + testSecret + "@[::1/v1"} {
+		_, err := NewClient(RegionEurope, ts, WithBaseURL(raw))
+		if err == nil || containsSecret(err.Error()) {
+			t.Errorf("WithBaseURL(%q): err = %v", raw, err)
+		}
+	}
+	if _, err := NewWorkerClient("", testEnv, "id", testSecret, WithBaseURL("https://api.pingone.eu/v1")); !errors.Is(err, ErrInvalidArgument) || !strings.Contains(err.Error(), "WithAuthURL") {
+		t.Errorf("no region, no auth URL: %v", err)
+	}
+}
