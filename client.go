@@ -446,10 +446,11 @@ func (c *Client) backoff(minWait, maxWait time.Duration, attempt int, resp *http
 		}
 	}
 	if wait < 0 {
-		exp := maxWait
-		if attempt < 30 {
-			exp = min(minWait<<attempt, maxWait)
+		exp := minWait // doubled without overflowing, however large the attempt or the waits
+		for i := 0; i < attempt && exp < maxWait; i++ {
+			exp *= 2
 		}
+		exp = max(min(exp, maxWait), 0)
 		// "Equal jitter": at least half the exponential step, so many clients spread out
 		// without any of them retrying at once.
 		wait = exp/2 + rand.N(exp/2+1)
@@ -493,6 +494,10 @@ func (l *callLog) attempt(ctx context.Context, resp *http.Response, err error) {
 		attrs = append(attrs, slog.Int("status", resp.StatusCode), slog.String("correlation_id", resp.Header.Get("Correlation-Id")))
 	}
 	if err != nil {
+		var ue *url.Error // its text repeats the URL, query (filters, PII) included
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
 		attrs = append(attrs, slog.String("error", err.Error()))
 	}
 	l.logger.LogAttrs(ctx, slog.LevelDebug, "pingone: request", attrs...)

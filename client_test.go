@@ -149,6 +149,12 @@ func TestBackoffHonoursRetryAfter(t *testing.T) {
 		{"exponential, capped", resp(500, ""), 40, 15 * time.Second, 30 * time.Second},
 		{"connection error", nil, 1, 500 * time.Millisecond, time.Second},
 	}
+	// Huge attempts and waits never overflow into a negative or panicking wait.
+	for _, w := range []time.Duration{time.Hour, 1 << 62} {
+		if got := c.backoff(w, w, 62, resp(500, "")); got < w/2 || got > w {
+			t.Errorf("backoff(%v, %v, 62) = %v", w, w, got)
+		}
+	}
 	for _, tt := range tests {
 		for range 20 {
 			got := c.backoff(500*time.Millisecond, 30*time.Second, tt.attempt, tt.resp)
