@@ -64,7 +64,9 @@ const (
 )
 
 // MoveAll moves every user of population fromPopulationID (narrowed by opts.Filter) to
-// toPopulationID, with bounded concurrency that backs off on 429s.
+// toPopulationID, with bounded concurrency that backs off on 429s:
+// GET /environments/{envID}/users?filter=population.id eq "…", then
+// PUT /environments/{envID}/users/{userID}/population for each user.
 //
 // It first lists the users to move, then moves them: moving users out of a population while
 // paging through it would skip some, as the cursor runs over a shrinking set. It then lists the
@@ -106,7 +108,7 @@ func (s *UsersService) MoveAll(ctx context.Context, envID, fromPopulationID, toP
 }
 
 // MoveMany moves the given users to toPopulationID with bounded concurrency that backs off on
-// 429s. Users already there are counted as skipped (checked fifty at a time with a filter, not
+// 429s: PUT /environments/{envID}/users/{userID}/population for each user not already there. Users already there are counted as skipped (checked fifty at a time with a filter, not
 // one request each), so re-running an interrupted MoveMany moves only the rest. An invalid ID
 // is a failure of that user alone.
 func (s *UsersService) MoveMany(ctx context.Context, envID string, userIDs []string, toPopulationID string, opts *BulkOptions) (*BulkResult, error) {
@@ -153,7 +155,7 @@ func (s *UsersService) MoveMany(ctx context.Context, envID string, userIDs []str
 }
 
 // Retire empties a population and deletes it: it moves every user to moveUsersTo (the default
-// population when empty) and then deletes the population. It refuses the default population
+// population when empty) as MoveAll does, then DELETE /environments/{envID}/populations/{populationID}. It refuses the default population
 // (ErrDefaultPopulation) before touching anything. If any user cannot be moved, nothing is
 // deleted, and the result's Failed says which users remain. opts.Filter must be empty; with
 // opts.DryRun nothing is moved or deleted.
@@ -211,7 +213,8 @@ func (s *PopulationsService) Retire(ctx context.Context, envID, populationID, mo
 	}
 }
 
-// Ensure returns the population named p.Name, creating it from p if there is none. created says
+// Ensure returns the population named p.Name, creating it from p if there is none:
+// GET /environments/{envID}/populations?filter=name eq "…", then POST if needed. created says
 // whether this call created it. It is safe to retry: when the create fails in a way that leaves
 // its outcome unknown (a 5xx, a timeout, a dropped connection) or with a conflict, Ensure looks
 // the name up before reporting the error, so a create that did succeed is returned (as created)
@@ -255,8 +258,8 @@ func (s *PopulationsService) Ensure(ctx context.Context, envID string, p *Popula
 	return nil, false, err
 }
 
-// SetDefault makes the population the environment's default with a read-modify-write that
-// leaves every other field (and any field the SDK does not model) as it was. PingOne clears the
+// SetDefault makes the population the environment's default with a read-modify-write (GET, then
+// PUT /environments/{envID}/populations/{populationID}) that leaves every other field (and any field the SDK does not model) as it was. PingOne clears the
 // flag on the previous default.
 func (s *PopulationsService) SetDefault(ctx context.Context, envID, populationID string) (*Population, error) {
 	p, err := s.Get(ctx, envID, populationID)

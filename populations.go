@@ -157,8 +157,8 @@ func (s *PopulationsService) GetByName(ctx context.Context, envID, name string) 
 	return match, nil
 }
 
-// GetDefault returns the environment's default population, listing populations until it finds
-// it (PingOne has no filter on default). None is ErrNotFound.
+// GetDefault returns the environment's default population: GET /environments/{envID}/populations,
+// page by page until it finds it (PingOne has no filter on default). None is ErrNotFound.
 func (s *PopulationsService) GetDefault(ctx context.Context, envID string) (*Population, error) {
 	for p, err := range s.List(ctx, envID, nil) {
 		if err != nil {
