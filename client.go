@@ -455,7 +455,7 @@ func (c *Client) backoff(minWait, maxWait time.Duration, attempt int, resp *http
 		// without any of them retrying at once.
 		wait = exp/2 + rand.N(exp/2+1)
 	}
-	if c.logger != nil && resp != nil {
+	if c.logger != nil && resp != nil && c.logger.Enabled(resp.Request.Context(), slog.LevelDebug) {
 		c.logger.LogAttrs(resp.Request.Context(), slog.LevelDebug, "pingone: retrying",
 			slog.String("method", resp.Request.Method), slog.String("path", resp.Request.URL.Path),
 			slog.Int("status", resp.StatusCode), slog.Int("retry", attempt+1), slog.Duration("wait", wait))
@@ -579,7 +579,11 @@ func (c *Client) do(ctx context.Context, method string, u *url.URL, in any, out 
 	if method == http.MethodPost {
 		rc = c.post
 	}
-	if c.logger != nil {
+	if ctx == nil {
+		return invalidArgf("nil context")
+	}
+	// Attempt logs cost allocations, so only when a logger would write them.
+	if c.logger != nil && c.logger.Enabled(ctx, slog.LevelDebug) {
 		ctx = context.WithValue(ctx, callLogKey{}, &callLog{logger: c.logger, method: method, path: u.Path, start: time.Now()})
 	}
 	refreshed := false

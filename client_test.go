@@ -557,3 +557,27 @@ func TestBadURLNeverEchoesAPassword(t *testing.T) {
 		t.Errorf("no region, no auth URL: %v", err)
 	}
 }
+
+func TestNilContextRefused(t *testing.T) {
+	c, mt := newMockClient(t)
+	rec := answer(mt, ok(`{}`))
+	//lint:ignore SA1012 a nil ctx is exactly what this test sends
+	_, err := c.Populations.Get(nil, testEnv, testPop)
+	if !errors.Is(err, ErrInvalidArgument) || len(rec.sent()) != 0 {
+		t.Errorf("nil ctx: %v, %d requests", err, len(rec.sent()))
+	}
+}
+
+// TestDisabledLoggerCostsNothing: a logger that would drop debug lines allocates nothing more
+// than no logger at all.
+func TestDisabledLoggerCostsNothing(t *testing.T) {
+	quiet := slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	allocs := func(opts ...Option) float64 {
+		c, mt := newMockClient(t, opts...)
+		mt.RegisterNoResponder(httpmock.NewStringResponder(204, ""))
+		return testing.AllocsPerRun(100, func() { _ = c.Populations.Delete(context.Background(), testEnv, testPop) })
+	}
+	if none, q := allocs(), allocs(WithLogger(quiet)); q > none {
+		t.Errorf("allocations per call: %.0f with a disabled logger, %.0f with none", q, none)
+	}
+}

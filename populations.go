@@ -171,8 +171,15 @@ func (s *PopulationsService) GetDefault(ctx context.Context, envID string) (*Pop
 	return nil, fmt.Errorf("pingone: environment %q has no default population: %w", envID, ErrNotFound)
 }
 
-// scimString quotes s as a SCIM filter string literal: JSON string rules, so quotes, backslashes
-// and control characters cannot end the literal early.
+// QuoteFilter quotes value as a SCIM filter string literal, so any value can go into a
+// ListOptions.Filter without ending the literal early or changing the filter:
+//
+//	opts := &pingone.ListOptions{Filter: "email eq " + pingone.QuoteFilter(addr)}
+//
+// Quotes, backslashes and control characters are escaped by JSON string rules.
+func QuoteFilter(value string) string { return scimString(value) }
+
+// scimString is QuoteFilter, the name the package uses inside.
 func scimString(s string) string {
 	var b strings.Builder
 	b.Grow(len(s) + 2)

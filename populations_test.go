@@ -370,3 +370,11 @@ func mustMarshal(t *testing.T, v any) []byte {
 }
 
 var _ = http.MethodGet
+
+func TestQuoteFilter(t *testing.T) {
+	for in, want := range map[string]string{`a`: `"a"`, `a"b`: `"a\"b"`, `a\b`: `"a\\b"`, "\n": `"\u000a"`, "人": `"人"`} {
+		if got := QuoteFilter(in); got != want {
+			t.Errorf("QuoteFilter(%q) = %s, want %s", in, got, want)
+		}
+	}
+}
