@@ -203,7 +203,7 @@ func TestBulk429PausesEveryWorker(t *testing.T) {
 	early := 0
 	for _, at := range after {
 		// Moves already in flight when the 429 arrived may land just after it.
-		if d := at.Sub(throttledAt); d > 100*time.Millisecond && d < 900*time.Millisecond {
+		if d := at.Sub(throttledAt); d > 300*time.Millisecond && d < 800*time.Millisecond {
 			early++
 		}
 	}
