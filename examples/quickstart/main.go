@@ -58,7 +58,15 @@ func run(ctx context.Context) error {
 		}
 		pops = append(pops, p)
 		cleanup = append(cleanup, func() {
-			if err := c.Populations.Delete(context.WithoutCancel(ctx), envID, p.ID); err != nil && !errors.Is(err, pingone.ErrNotFound) {
+			// PingOne may count a user that was just deleted for a moment, so retry briefly.
+			err := eventually(context.WithoutCancel(ctx), func(ctx context.Context) error {
+				err := c.Populations.Delete(ctx, envID, p.ID)
+				if errors.Is(err, pingone.ErrNotFound) {
+					return nil
+				}
+				return err
+			})
+			if err != nil {
 				fmt.Fprintf(os.Stderr, "cleanup: delete population %s: %v\n", p.ID, err)
 			}
 		})
@@ -191,8 +199,14 @@ func run(ctx context.Context) error {
 	}
 	cleanup = nil
 	for _, p := range pops {
-		if _, err := c.Populations.Get(ctx, envID, p.ID); !errors.Is(err, pingone.ErrNotFound) {
-			return fmt.Errorf("population %s still there after cleanup: %v", p.ID, err)
+		err := eventually(ctx, func(ctx context.Context) error {
+			if _, err := c.Populations.Get(ctx, envID, p.ID); !errors.Is(err, pingone.ErrNotFound) {
+				return fmt.Errorf("population %s still there after cleanup: %v", p.ID, err)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
 		}
 	}
 	fmt.Println("   deleted the user and both populations; done")
@@ -245,6 +259,23 @@ func showCounts(ctx context.Context, c *pingone.Client, envID string, pops []*pi
 }
 
 func step(s string) { fmt.Println(s) }
+
+// eventually retries fn for up to 15 seconds: PingOne is eventually consistent, so a read right
+// after a write may not see it yet. The fake is consistent, so there fn succeeds at once.
+func eventually(ctx context.Context, fn func(context.Context) error) error {
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		err := fn(ctx)
+		if err == nil || time.Now().After(deadline) || ctx.Err() != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Second):
+		}
+	}
+}
 
 func randomSuffix() string {
 	b := make([]byte, 3)
