@@ -98,7 +98,11 @@ func run(ctx context.Context) error {
 	fmt.Printf("   ranging over List: %d populations in the environment\n", total)
 
 	step("3. Get by name")
-	byName, err := c.Populations.GetByName(ctx, envID, names[1])
+	var byName *pingone.Population
+	err = eventually(ctx, func(ctx context.Context) (err error) {
+		byName, err = c.Populations.GetByName(ctx, envID, names[1])
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("get by name: %w", err)
 	}
