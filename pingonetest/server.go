@@ -68,10 +68,12 @@ type config struct {
 // Option configures a Server.
 type Option func(*config)
 
-// WithPageSize sets the default page size, which is also the largest limit honoured (default 100).
+// WithPageSize sets the default page size, which is also the largest limit honoured (default
+// 100; 0 or less means the default).
 func WithPageSize(n int) Option { return func(c *config) { c.pageSize = n } }
 
-// WithTokenLifetime sets how long access tokens live (default one hour, as in PingOne).
+// WithTokenLifetime sets how long access tokens live (default one hour, as in PingOne; 0 or less
+// means the default).
 func WithTokenLifetime(d time.Duration) Option { return func(c *config) { c.tokenLifetime = d } }
 
 // WithRateLimit answers API requests beyond perSecond in any one second with 429 REQUEST_LIMITED
@@ -84,7 +86,7 @@ func WithDeterministicIDs() Option { return func(c *config) { c.deterministic = 
 
 // WithConflictStatus sets the status of a duplicate-name or duplicate-username error: 409 (the
 // default) or 400, the two behaviours PingOne's sources disagree on. The body carries an
-// UNIQUENESS_VIOLATION detail either way.
+// UNIQUENESS_VIOLATION detail either way. Any other value means 409.
 func WithConflictStatus(status int) Option { return func(c *config) { c.conflictStatus = status } }
 
 // Request is one request the server received.
@@ -150,7 +152,15 @@ func NewServer(opts ...Option) *Server {
 	for _, o := range opts {
 		o(&s.cfg)
 	}
-	s.cfg.pageSize = max(s.cfg.pageSize, 1)
+	if s.cfg.pageSize <= 0 {
+		s.cfg.pageSize = 100
+	}
+	if s.cfg.tokenLifetime <= 0 {
+		s.cfg.tokenLifetime = time.Hour
+	}
+	if s.cfg.conflictStatus != http.StatusBadRequest {
+		s.cfg.conflictStatus = http.StatusConflict
+	}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	s.URL = s.srv.URL + "/v1"
 	s.AuthURL = s.srv.URL
