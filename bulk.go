@@ -133,8 +133,10 @@ func (s *UsersService) MoveMany(ctx context.Context, envID string, userIDs []str
 		}
 		seen[id] = true
 	}
-	// Which are already in the target?
+	// Which are already in the target? If the tenant refuses the filter, move them all:
+	// moving a user to where it is changes nothing.
 	already := map[string]bool{}
+check:
 	for chunk := range slices.Chunk(ids, idChunk) {
 		var alts []string
 		for _, id := range chunk {
@@ -142,6 +144,10 @@ func (s *UsersService) MoveMany(ctx context.Context, envID string, userIDs []str
 		}
 		filter := "population.id eq " + scimString(toPopulationID) + " and (" + strings.Join(alts, " or ") + ")"
 		for u, err := range s.List(ctx, envID, &ListOptions{Filter: filter, Limit: idChunk}) {
+			if errors.Is(err, ErrBadRequest) {
+				clear(already)
+				break check
+			}
 			if err != nil {
 				return job.result(), err
 			}
