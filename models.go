@@ -252,6 +252,17 @@ func keepExtra(dec *jsontext.Decoder, m map[string]jsontext.Value, name []byte) 
 	if err != nil {
 		return m, err
 	}
+	if !v.IsValid() {
+		// The decoder tolerates invalid UTF-8 and repeated names; Extra holds only valid JSON
+		// (so Update can send it back), with invalid bytes replaced as in decoded strings.
+		var x any
+		if json.Unmarshal(v, &x, decodeOptions) != nil {
+			return m, nil
+		}
+		if v, err = json.Marshal(x, json.Deterministic(true)); err != nil {
+			return m, nil
+		}
+	}
 	if m == nil {
 		m = make(map[string]jsontext.Value, 1)
 	}

@@ -378,3 +378,21 @@ func TestQuoteFilter(t *testing.T) {
 		}
 	}
 }
+
+// TestExtraIsAlwaysValidJSON: an unknown member with invalid UTF-8 or repeated names is kept as
+// valid JSON (invalid bytes replaced), so Update sends it back instead of failing or dropping it.
+func TestExtraIsAlwaysValidJSON(t *testing.T) {
+	c, mt := newMockClient(t)
+	rec := answer(mt, ok("{\"id\":\"p\",\"name\":\"n\",\"odd\":\"a\xffb\",\"dup\":{\"k\":1,\"k\":2}}"))
+	p, err := c.Populations.Get(t.Context(), testEnv, testPop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Populations.Update(t.Context(), testEnv, p.ID, p); err != nil {
+		t.Fatal(err)
+	}
+	want := mustJSON(t, `{"name":"n","default":false,"odd":"a\ufffdb","dup":{"k":2}}`)
+	if diff := cmp.Diff(want, rec.sent()[1].Body); diff != "" {
+		t.Errorf("Update body (-want +got):\n%s", diff)
+	}
+}
