@@ -31,6 +31,7 @@
 package pingone
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -385,8 +386,8 @@ func (c *Client) retryClient(hc *http.Client, p *RetryPolicy, idempotent bool) *
 	pol := DefaultRetryPolicy()
 	if p != nil {
 		pol.MaxRetries = p.MaxRetries
-		pol.MinWait = cmpOr(p.MinWait, pol.MinWait)
-		pol.MaxWait = cmpOr(p.MaxWait, pol.MaxWait)
+		pol.MinWait = cmp.Or(p.MinWait, pol.MinWait) // zero means the default
+		pol.MaxWait = cmp.Or(p.MaxWait, pol.MaxWait)
 	}
 	return &retryablehttp.Client{
 		HTTPClient:   hc,
@@ -397,13 +398,6 @@ func (c *Client) retryClient(hc *http.Client, p *RetryPolicy, idempotent bool) *
 		Backoff:      c.backoff,
 		ErrorHandler: giveUp,
 	}
-}
-
-func cmpOr(d, def time.Duration) time.Duration {
-	if d == 0 {
-		return def
-	}
-	return d
 }
 
 // checkRetry decides whether an attempt is retried, following PingOne's guidance.

@@ -2,6 +2,7 @@ package pingone
 
 import (
 	"bytes"
+	stdcmp "cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -279,16 +280,9 @@ func (ts *tokenServer) responder(r *http.Request) (*http.Response, error) {
 	if id != "client-1" || secret != testSecret {
 		return httpmock.NewStringResponse(401, `{"error":"invalid_client"}`), nil
 	}
-	resp := httpmock.NewStringResponse(200, fmt.Sprintf(`{"access_token":"%s-%d","token_type":"Bearer","expires_in":%d}`, testToken, n, cmpOrInt(ts.lifetime, 3600)))
+	resp := httpmock.NewStringResponse(200, fmt.Sprintf(`{"access_token":"%s-%d","token_type":"Bearer","expires_in":%d}`, testToken, n, stdcmp.Or(ts.lifetime, 3600)))
 	resp.Header.Set("Content-Type", "application/json")
 	return resp, nil
-}
-
-func cmpOrInt(v, def int) int {
-	if v == 0 {
-		return def
-	}
-	return v
 }
 
 func newWorkerMock(t *testing.T, ts *tokenServer, opts ...Option) (*Client, *httpmock.MockTransport) {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -119,10 +118,6 @@ func mustJSON(t *testing.T, s string) any {
 func containsSecret(s string) bool {
 	return strings.Contains(s, testToken) || strings.Contains(s, testSecret)
 }
-
-func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
-
-func queryEscape(s string) string { return url.QueryEscape(s) }
 
 // requestCase is one row of a request table: the call, the response the mock gives, what must
 // be on the wire and what must be decoded.

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -171,20 +172,11 @@ func benchPair(b *testing.B, sdk func(context.Context, *pingone.Client) error, h
 // listTotal reads the collection size from the benchmark name (BenchmarkListAll1000/...).
 func listTotal(name string) int {
 	for _, n := range []int{10000, 1000} {
-		if contains(name, strconv.Itoa(n)) {
+		if strings.Contains(name, strconv.Itoa(n)) {
 			return n
 		}
 	}
 	return 100
-}
-
-func contains(s, sub string) bool {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return true
-		}
-	}
-	return false
 }
 
 func BenchmarkRoundTrip(b *testing.B) {
