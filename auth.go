@@ -47,15 +47,11 @@ func (w *workerCredentials) token(ctx context.Context) (*oauth2.Token, error) {
 	}
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) {
-		e := &APIError{Method: http.MethodPost, Path: w.path}
+		status, h := 0, http.Header{}
 		if re.Response != nil {
-			e.StatusCode = re.Response.StatusCode
-			e.CorrelationID = re.Response.Header.Get("Correlation-Id")
-			if d, ok := parseRetryAfter(re.Response.Header.Get("Retry-After"), time.Now()); ok {
-				e.RetryAfter = d
-			}
+			status, h = re.Response.StatusCode, re.Response.Header
 		}
-		parseErrorBody(e, re.Body)
+		e := apiErrorOf(status, h, re.Body, http.MethodPost, w.path)
 		if e.Code == "invalid_client" || e.Code == "unauthorized_client" {
 			e.Message = "the worker app's client credentials were refused: " + e.Message
 		}

@@ -124,14 +124,16 @@ func (s *UsersService) MoveMany(ctx context.Context, envID string, userIDs []str
 	var ids []string
 	seen := map[string]bool{}
 	for _, id := range userIDs {
-		switch {
-		case seen[id]:
-		case checkSegment("user ID", id) != nil:
-			job.fail(id, checkSegment("user ID", id))
-		default:
-			ids = append(ids, id)
+		if seen[id] {
+			continue
 		}
 		seen[id] = true
+		if err := checkSegment("user ID", id); err != nil {
+			job.total.Add(1)
+			job.fail(id, err)
+			continue
+		}
+		ids = append(ids, id)
 	}
 	// Which are already in the target? If the tenant refuses the filter, move them all:
 	// moving a user to where it is changes nothing.
@@ -377,8 +379,8 @@ func (j *bulkJob) result() *BulkResult {
 		Failed: slices.Clone(j.failures), WouldMove: slices.Clone(j.wouldMove)}
 }
 
+// fail records a user that could not be moved.
 func (j *bulkJob) fail(id string, err error) {
-	j.total.Add(1)
 	j.mu.Lock()
 	j.failures = append(j.failures, BulkFailure{UserID: id, Err: err})
 	j.mu.Unlock()
@@ -461,9 +463,7 @@ func (j *bulkJob) run(ctx context.Context, ids []string) error {
 				case ctx.Err() != nil:
 					return // not reached, rather than failed: a re-run will move it
 				default:
-					j.mu.Lock()
-					j.failures = append(j.failures, BulkFailure{UserID: id, Err: err})
-					j.mu.Unlock()
+					j.fail(id, err)
 				}
 				done()
 			}

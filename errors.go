@@ -149,16 +149,17 @@ type errorBody struct {
 // newAPIError builds the error for a non-2xx response, reading at most maxErrorBody bytes of it.
 // It never fails: a body that is not PingOne JSON becomes a short excerpt.
 func newAPIError(resp *http.Response, method, path string) *APIError {
-	e := &APIError{
-		StatusCode:    resp.StatusCode,
-		Method:        method,
-		Path:          path,
-		CorrelationID: resp.Header.Get("Correlation-Id"),
-	}
-	if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	return apiErrorOf(resp.StatusCode, resp.Header, raw, method, path)
+}
+
+// apiErrorOf builds the error from a response's parts; the token path has them without a body
+// left to read, since x/oauth2 has read it.
+func apiErrorOf(status int, h http.Header, raw []byte, method, path string) *APIError {
+	e := &APIError{StatusCode: status, Method: method, Path: path, CorrelationID: h.Get("Correlation-Id")}
+	if d, ok := parseRetryAfter(h.Get("Retry-After"), time.Now()); ok {
 		e.RetryAfter = d
 	}
-	raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	parseErrorBody(e, raw)
 	e.RetryAfter = preciseRetryAfter(e, time.Now())
 	return e

@@ -53,17 +53,18 @@ func newPopulationBody(p *Population) (*populationBody, error) {
 		Theme:                  p.Theme,
 		PreferredLanguage:      p.PreferredLanguage,
 		AlternativeIdentifiers: p.AlternativeIdentifiers,
-		Extra:                  extraToSend(p.Extra, populationMembers()),
+		Extra:                  extraToSend(p.Extra, populationMembers),
 	}, nil
 }
 
-// extraToSend copies the unknown members that do not collide with a modelled one.
-func extraToSend(extra map[string]jsontext.Value, modelled []string) map[string]jsontext.Value {
+// extraToSend copies the unknown members that do not collide with a modelled one. modelled is
+// called only when there are any, so a write without Extra pays nothing.
+func extraToSend(extra map[string]jsontext.Value, modelled func() []string) map[string]jsontext.Value {
 	if len(extra) == 0 {
 		return nil
 	}
 	out := maps.Clone(extra)
-	for _, k := range modelled {
+	for _, k := range modelled() {
 		delete(out, k)
 	}
 	for k, v := range out {

@@ -42,7 +42,7 @@ func (s *UsersService) Create(ctx context.Context, envID string, u *User) (*User
 		}
 	}
 	body := &userBody{Username: u.Username, Email: u.Email, Name: u.Name, ExternalID: u.ExternalID,
-		Population: u.Population, Extra: extraToSend(u.Extra, userMembers())}
+		Population: u.Population, Extra: extraToSend(u.Extra, userMembers)}
 	return call[User](ctx, s.c, http.MethodPost, body, "environments", envID, "users")
 }
 

@@ -150,6 +150,7 @@ func (s *Server) deletePopulation(envID, id string) (int, any, *apiError) {
 	defer s.mu.Unlock()
 	e := s.env(envID)
 	p := e.population(id)
+	users := e.userCount(id)
 	constraint := func(msg string) *apiError { return invalidData("population", "CONSTRAINT_VIOLATION", msg) }
 	switch {
 	case p == nil:
@@ -158,8 +159,8 @@ func (s *Server) deletePopulation(envID, id string) (int, any, *apiError) {
 		return 0, nil, constraint("An environment must contain at least one population.")
 	case p.Default:
 		return 0, nil, constraint("The default population cannot be deleted. Make another population the default first.")
-	case e.userCount(id) > 0:
-		return 0, nil, constraint("The population cannot be deleted because it contains " + strconv.Itoa(e.userCount(id)) + " users. Move or delete them first.")
+	case users > 0:
+		return 0, nil, constraint("The population cannot be deleted because it contains " + strconv.Itoa(users) + " users. Move or delete them first.")
 	}
 	e.pops = removeFirst(e.pops, p)
 	return http.StatusNoContent, nil, nil
