@@ -100,11 +100,10 @@ func (t *tokenCache) get(ctx context.Context) (string, error) {
 	}
 	call := t.inflight
 	if call == nil {
-		// The fetch serves every waiter, so the first caller's cancellation must not end it:
-		// it keeps the caller's values (tracing, say) but not its cancellation nor the marks
-		// this package puts on a call (its attempt log, bulk pacing), and has its own timeout.
-		detached := context.WithValue(context.WithValue(context.WithoutCancel(ctx), callLogKey{}, nil), pacedKey{}, nil)
-		fctx, cancel := context.WithTimeout(detached, t.timeout)
+		// The fetch serves every waiter, so the first caller's cancellation must not end it: it
+		// keeps the caller's values (tracing, say) and has its own timeout. (The token request's
+		// retry policy ignores this package's call marks; see retryClient.)
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), t.timeout)
 		call = &tokenCall{done: make(chan struct{}), cancel: cancel}
 		t.inflight = call
 		go t.run(fctx, call)

@@ -184,7 +184,7 @@ func NewWorkerClient(region Region, environmentID, clientID, clientSecret string
 	creds := &workerCredentials{id: clientID, secret: clientSecret, tokenURL: tokenURL.String(), path: tokenURL.Path}
 	// The token request goes through the same policy as the API: retried on 429, 5xx and
 	// connection errors (asking for a token twice is harmless).
-	tokenRetry := c.retryClient(hc, s.retry, true)
+	tokenRetry := c.retryClient(hc, s.retry, true, false)
 	tokenHTTP := &http.Client{Transport: &retryablehttp.RoundTripper{Client: tokenRetry}, CheckRedirect: hc.CheckRedirect}
 	c.tokens = newTokenCache(func(ctx context.Context) (*oauth2.Token, error) {
 		return creds.token(context.WithValue(ctx, oauth2.HTTPClient, tokenHTTP))
@@ -278,8 +278,8 @@ func newClient(region Region, s *settings) (*Client, *http.Client, error) {
 	if s.userAgent != "" {
 		c.userAgent = s.userAgent + " " + c.userAgent
 	}
-	c.idem = c.retryClient(hc, s.retry, true)
-	c.post = c.retryClient(hc, s.retry, false)
+	c.idem = c.retryClient(hc, s.retry, true, true)
+	c.post = c.retryClient(hc, s.retry, false, true)
 	c.Populations = &PopulationsService{c: c}
 	c.Users = &UsersService{c: c}
 	return c, hc, nil
@@ -382,7 +382,9 @@ func (p *RetryPolicy) validate() error {
 }
 
 // retryClient builds the go-retryablehttp client for idempotent or non-idempotent requests.
-func (c *Client) retryClient(hc *http.Client, p *RetryPolicy, idempotent bool) *retryablehttp.Client {
+// apiCalls says whether the requests are API calls, whose ctx may carry this package's call marks
+// (attempt log, bulk pacing); the token request shares a caller's ctx values but not its marks.
+func (c *Client) retryClient(hc *http.Client, p *RetryPolicy, idempotent, apiCalls bool) *retryablehttp.Client {
 	pol := DefaultRetryPolicy()
 	if p != nil {
 		pol.MaxRetries = p.MaxRetries
@@ -394,16 +396,16 @@ func (c *Client) retryClient(hc *http.Client, p *RetryPolicy, idempotent bool) *
 		RetryMax:     pol.MaxRetries,
 		RetryWaitMin: pol.MinWait,
 		RetryWaitMax: max(pol.MaxWait, pol.MinWait),
-		CheckRetry:   c.checkRetry(idempotent),
+		CheckRetry:   c.checkRetry(idempotent, apiCalls),
 		Backoff:      c.backoff,
 		ErrorHandler: giveUp,
 	}
 }
 
 // checkRetry decides whether an attempt is retried, following PingOne's guidance.
-func (c *Client) checkRetry(idempotent bool) retryablehttp.CheckRetry {
+func (c *Client) checkRetry(idempotent, apiCalls bool) retryablehttp.CheckRetry {
 	return func(ctx context.Context, resp *http.Response, err error) (bool, error) {
-		if l, ok := ctx.Value(callLogKey{}).(*callLog); ok {
+		if l, ok := ctx.Value(callLogKey{}).(*callLog); ok && apiCalls {
 			l.attempt(ctx, resp, err)
 		}
 		if ctxErr := ctx.Err(); ctxErr != nil {
@@ -422,7 +424,7 @@ func (c *Client) checkRetry(idempotent bool) retryablehttp.CheckRetry {
 		case http.StatusTooManyRequests:
 			// The server did nothing: safe for every method. Bulk jobs pace themselves and
 			// want to see the 429 instead.
-			return ctx.Value(pacedKey{}) == nil, nil
+			return !apiCalls || ctx.Value(pacedKey{}) == nil, nil
 		case http.StatusRequestTimeout, http.StatusInternalServerError, http.StatusBadGateway,
 			http.StatusServiceUnavailable, http.StatusGatewayTimeout:
 			return idempotent, nil
