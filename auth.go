@@ -12,29 +12,81 @@ import (
 	"golang.org/x/oauth2/clientcredentials"
 )
 
+// TokenAuthMethod is how a worker app presents its client secret to the token endpoint: the
+// app's "Token Endpoint Authentication Method" in PingOne.
+type TokenAuthMethod string
+
+// The token endpoint authentication methods a worker client supports.
+const (
+	// ClientSecretBasic sends the client ID and secret in an HTTP Basic Authorization header.
+	ClientSecretBasic TokenAuthMethod = "CLIENT_SECRET_BASIC"
+	// ClientSecretPost sends them as client_id and client_secret in the form body.
+	ClientSecretPost TokenAuthMethod = "CLIENT_SECRET_POST"
+)
+
+// WithTokenAuthMethod pins how NewWorkerClient presents the client secret. By default it tries
+// ClientSecretBasic first and, only if the token endpoint refuses the client (400 or 401),
+// ClientSecretPost; whichever the app accepts is then used for every later token.
+func WithTokenAuthMethod(m TokenAuthMethod) Option {
+	return func(s *settings) { s.authMethod = m }
+}
+
+func (m TokenAuthMethod) style() (oauth2.AuthStyle, error) {
+	switch m {
+	case "":
+		return oauth2.AuthStyleAutoDetect, nil
+	case ClientSecretBasic:
+		return oauth2.AuthStyleInHeader, nil
+	case ClientSecretPost:
+		return oauth2.AuthStyleInParams, nil
+	}
+	return 0, invalidArgf("unknown token auth method %q (want %s or %s)", string(m), ClientSecretBasic, ClientSecretPost)
+}
+
 // workerCredentials fetches worker-app tokens. It is only reachable through pointers and has its
 // own String method, so no %v of a Client or of an error can print the secret.
 type workerCredentials struct {
 	id, secret     string
 	tokenURL, path string
-	mu             sync.Mutex
-	cfg            *clientcredentials.Config // keeps the auth style x/oauth2 detected
+	hide           secrets // the secret in every form the token request carries it
+
+	mu    sync.Mutex
+	style oauth2.AuthStyle // AutoDetect until the app has accepted one (or it was pinned)
 }
 
 func (w *workerCredentials) String() string   { return "pingone.workerCredentials{REDACTED}" }
 func (w *workerCredentials) GoString() string { return w.String() }
 
-// token runs the client-credentials grant. Errors never wrap x/oauth2's RetrieveError, whose
-// response holds the request and so the Basic credentials.
+// token runs the client-credentials grant. Until a style is known it tries Basic, then the form
+// body only when the endpoint refused the client: x/oauth2's own autodetection would also retry
+// a 503 or a timeout with the other style, doubling every failure's requests.
 func (w *workerCredentials) token(ctx context.Context) (*oauth2.Token, error) {
 	w.mu.Lock()
-	if w.cfg == nil {
-		// AuthStyleAutoDetect tries client_secret_basic, then client_secret_post, and
-		// remembers which one the app accepted.
-		w.cfg = &clientcredentials.Config{ClientID: w.id, ClientSecret: w.secret, TokenURL: w.tokenURL, AuthStyle: oauth2.AuthStyleAutoDetect}
-	}
-	cfg := w.cfg
+	style := w.style
 	w.mu.Unlock()
+	if style != oauth2.AuthStyleAutoDetect {
+		return w.fetch(ctx, style)
+	}
+	style = oauth2.AuthStyleInHeader
+	tok, err := w.fetch(ctx, style)
+	var apiErr *APIError
+	if errors.As(err, &apiErr) && (apiErr.StatusCode == http.StatusBadRequest || apiErr.StatusCode == http.StatusUnauthorized) {
+		style = oauth2.AuthStyleInParams
+		tok, err = w.fetch(ctx, style)
+	}
+	if err == nil {
+		w.mu.Lock()
+		w.style = style
+		w.mu.Unlock()
+	}
+	return tok, err
+}
+
+// fetch asks for one token with the given style. Errors never wrap x/oauth2's RetrieveError,
+// whose response holds the request and so the Basic credentials, and a server that echoes the
+// secret or the Basic header finds it redacted.
+func (w *workerCredentials) fetch(ctx context.Context, style oauth2.AuthStyle) (*oauth2.Token, error) {
+	cfg := clientcredentials.Config{ClientID: w.id, ClientSecret: w.secret, TokenURL: w.tokenURL, AuthStyle: style}
 	tok, err := cfg.Token(ctx)
 	if err == nil {
 		if tok.AccessToken == "" {
@@ -51,14 +103,15 @@ func (w *workerCredentials) token(ctx context.Context) (*oauth2.Token, error) {
 		if re.Response != nil {
 			status, h = re.Response.StatusCode, re.Response.Header
 		}
-		e := apiErrorOf(status, h, re.Body, http.MethodPost, w.path)
+		e := apiErrorOf(status, h, re.Body, http.MethodPost, w.path, w.hide)
 		if e.Code == "invalid_client" || e.Code == "unauthorized_client" {
 			e.Message = "the worker app's client credentials were refused: " + e.Message
 		}
 		return nil, e
 	}
-	// Transport errors name only the token URL, which holds no secret.
-	return nil, fmt.Errorf("pingone: fetch access token: %w", err)
+	// Transport errors name only the token URL; parse errors quote at most a character of the
+	// body. Redacted all the same, since that text came from the server.
+	return nil, fmt.Errorf("pingone: fetch access token: %w", w.hide.redactErr(err))
 }
 
 // tokenCache hands out "Bearer …" header values. It fetches once for any number of concurrent

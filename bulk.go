@@ -43,7 +43,10 @@ type BulkProgress struct {
 }
 
 // BulkResult says what a bulk job did. Users in none of Moved, Skipped, Failed and WouldMove were
-// not reached (the ctx ended first); running the job again picks them up.
+// not reached: the ctx ended before a request to move them was sent (or while the server was
+// throttling it), so they were not moved, and running the job again picks them up. Moves already
+// sent when the ctx ends get 5 seconds to finish and are counted by their answer; one still
+// unanswered then is in Failed, with an error saying its outcome is unknown.
 type BulkResult struct {
 	Moved     int
 	Skipped   int
@@ -57,6 +60,10 @@ type BulkFailure struct {
 	Err    error
 }
 
+// moveGrace is how long the moves already sent when a bulk job's ctx ends may take to finish.
+// Their answers count, so BulkResult says what the server did.
+const moveGrace = 5 * time.Second
+
 const (
 	defaultConcurrency = 8
 	maxThrottles       = 20 // 429s one user may meet before it counts as failed
@@ -65,46 +72,111 @@ const (
 
 // MoveAll moves every user of population fromPopulationID (narrowed by opts.Filter) to
 // toPopulationID, with bounded concurrency that backs off on 429s:
-// GET /environments/{envID}/users?filter=population.id eq "…", then
+// GET /environments/{envID}/users?filter=population.id eq "…" and (<opts.Filter>), then
 // PUT /environments/{envID}/users/{userID}/population for each user.
 //
 // It first lists the users to move, then moves them: moving users out of a population while
 // paging through it would skip some, as the cursor runs over a shrinking set. It then lists the
 // population again and moves any user that arrived meanwhile, so every user who was in the
 // source is moved. Re-running after an interruption moves only the users still in the source.
-// The error is the ctx's, or a listing's; per-user failures are in BulkResult.Failed.
+//
+// Only users whose listed population is the source are moved, whatever the filter matched: a
+// listed user already in the target counts as skipped, and one in any other population is a
+// failure (never moved). A filter whose parentheses or quotes do not balance is refused before
+// any request. The error is the ctx's, or a listing's; per-user failures are in BulkResult.Failed.
 func (s *UsersService) MoveAll(ctx context.Context, envID, fromPopulationID, toPopulationID string, opts *BulkOptions) (*BulkResult, error) {
 	o := bulkDefaults(opts)
 	if err := checkMove(envID, fromPopulationID, toPopulationID); err != nil {
 		return nil, err
 	}
-	filter := "population.id eq " + scimString(fromPopulationID)
-	if f := strings.TrimSpace(o.Filter); f != "" {
-		filter += " and (" + f + ")"
+	if err := checkFilter(o.Filter); err != nil {
+		return nil, err
 	}
 	job := newBulkJob(s.c, envID, toPopulationID, o)
-	defer job.finish()
+	err := job.moveAll(ctx, fromPopulationID)
+	job.finish()
+	return job.result(), err
+}
+
+// moveAll is MoveAll within a job, so that Retire's sweeps add to one job's progress and result.
+func (j *bulkJob) moveAll(ctx context.Context, from string) error {
+	filter := "population.id eq " + scimString(from)
+	if f := strings.TrimSpace(j.opts.Filter); f != "" {
+		filter += " and (" + f + ")" // checkFilter made sure f cannot close this parenthesis
+	}
 	seen := map[string]bool{}
 	for pass := 0; pass < 3; pass++ {
 		var ids []string
-		for u, err := range s.List(ctx, envID, &ListOptions{Filter: filter, Limit: 1000}) {
+		for u, err := range j.c.Users.List(ctx, j.envID, &ListOptions{Filter: filter, Limit: 1000}) {
 			if err != nil {
-				return job.result(), err
+				return err
 			}
 			// A user seen in an earlier pass is a listing that lags behind the moves.
-			if !seen[u.ID] {
-				seen[u.ID] = true
+			if seen[u.ID] {
+				continue
+			}
+			seen[u.ID] = true
+			switch in := popID(u); in {
+			case from:
 				ids = append(ids, u.ID)
+			case j.to:
+				j.skip(1)
+			default:
+				j.total.Add(1)
+				j.fail(u.ID, fmt.Errorf("pingone: user %s was listed as in population %s but is in %q; not moved", u.ID, from, in))
 			}
 		}
 		if len(ids) == 0 {
-			break
+			return nil
 		}
-		if err := job.run(ctx, ids); err != nil || o.DryRun || job.failed() {
-			return job.result(), err
+		if err := j.run(ctx, ids); err != nil || j.opts.DryRun || j.failed() {
+			return err
 		}
 	}
-	return job.result(), nil
+	return nil
+}
+
+// popID is the id of the population a listed user is in, or "" when the listing did not say.
+func popID(u *User) string {
+	if u.Population == nil {
+		return ""
+	}
+	return u.Population.ID
+}
+
+// checkFilter refuses a filter whose quotes or parentheses do not balance, with the offset in the
+// caller's text. MoveAll puts the filter inside parentheses after its own population.id term; an
+// unbalanced one could close them and widen the job to other populations.
+func checkFilter(f string) error {
+	var open []int // offsets of the '(' not yet closed
+	quote := -1    // offset of the '"' that opened the string we are in, or -1
+	for i := 0; i < len(f); i++ {
+		switch c := f[i]; {
+		case quote >= 0 && c == '\\':
+			i++ // an escaped character, whatever it is
+		case c == '"':
+			if quote < 0 {
+				quote = i
+			} else {
+				quote = -1
+			}
+		case quote >= 0:
+		case c == '(':
+			open = append(open, i)
+		case c == ')':
+			if len(open) == 0 {
+				return invalidArgf("bad filter %q: ')' at offset %d closes nothing", f, i)
+			}
+			open = open[:len(open)-1]
+		}
+	}
+	if quote >= 0 {
+		return invalidArgf("bad filter %q: the string starting at offset %d is not closed", f, quote)
+	}
+	if len(open) > 0 {
+		return invalidArgf("bad filter %q: '(' at offset %d is not closed", f, open[len(open)-1])
+	}
+	return nil
 }
 
 // MoveMany moves the given users to toPopulationID with bounded concurrency that backs off on
@@ -163,13 +235,27 @@ check:
 }
 
 // Retire empties a population and deletes it: it moves every user to moveUsersTo (the default
-// population when empty) as MoveAll does, then DELETE /environments/{envID}/populations/{populationID}. It refuses the default population
+// population when empty) as MoveAll does, then DELETE /environments/{envID}/populations/{populationID}.
+// Every argument is checked before the first request; it refuses the default population
 // (ErrDefaultPopulation) before touching anything. If any user cannot be moved, nothing is
 // deleted, and the result's Failed says which users remain. opts.Filter must be empty; with
-// opts.DryRun nothing is moved or deleted.
+// opts.DryRun nothing is moved or deleted. Users who arrive while it runs are moved too, and all
+// of it is one job: one progress that only goes forward, one result.
 func (s *PopulationsService) Retire(ctx context.Context, envID, populationID, moveUsersTo string, opts *BulkOptions) (*BulkResult, error) {
-	if opts != nil && opts.Filter != "" {
+	o := bulkDefaults(opts)
+	if o.Filter != "" {
 		return nil, invalidArgf("Retire moves every user; a filter would leave some behind")
+	}
+	if err := checkSegment("environment ID", envID); err != nil {
+		return nil, err
+	}
+	if err := checkSegment("population ID", populationID); err != nil {
+		return nil, err
+	}
+	if moveUsersTo != "" {
+		if err := checkMove(envID, populationID, moveUsersTo); err != nil {
+			return nil, err
+		}
 	}
 	p, err := s.Get(ctx, envID, populationID)
 	if err != nil {
@@ -185,38 +271,33 @@ func (s *PopulationsService) Retire(ctx context.Context, envID, populationID, mo
 		}
 		moveUsersTo = def.ID
 	}
-	if moveUsersTo == populationID {
-		return nil, invalidArgf("cannot move the users of population %s to itself", populationID)
-	}
-	res, err := s.c.Users.MoveAll(ctx, envID, populationID, moveUsersTo, opts)
-	if err != nil {
-		return res, err
-	}
-	if len(res.Failed) > 0 {
-		return res, fmt.Errorf("pingone: %d users could not be moved out of population %s; it was not deleted", len(res.Failed), populationID)
-	}
-	if opts != nil && opts.DryRun {
-		return res, nil
-	}
-	// PingOne may still count a user that just left; give it a moment, and catch any user
-	// who arrived while the job ran.
+	job := newBulkJob(s.c, envID, moveUsersTo, o)
+	err = job.retire(ctx, populationID)
+	job.finish()
+	return job.result(), err
+}
+
+// retire moves every user out of the population, then deletes it, sweeping up late arrivals.
+func (j *bulkJob) retire(ctx context.Context, populationID string) error {
 	for attempt := 0; ; attempt++ {
-		err := s.Delete(ctx, envID, populationID)
+		if err := j.moveAll(ctx, populationID); err != nil {
+			return err
+		}
+		if n := len(j.result().Failed); n > 0 {
+			return fmt.Errorf("pingone: %d users could not be moved out of population %s; it was not deleted", n, populationID)
+		}
+		if j.opts.DryRun {
+			return nil
+		}
+		// PingOne may still count a user that just left, or one arrived meanwhile: wait a
+		// moment and sweep again.
+		err := j.c.Populations.Delete(ctx, j.envID, populationID)
 		var apiErr *APIError
 		if err == nil || attempt == 4 || !errors.As(err, &apiErr) || !apiErr.HasDetail("CONSTRAINT_VIOLATION") {
-			return res, err
+			return err
 		}
 		if err := sleepCtx(ctx, time.Duration(1<<attempt)*250*time.Millisecond); err != nil {
-			return res, err
-		}
-		more, err := s.c.Users.MoveAll(ctx, envID, populationID, moveUsersTo, opts)
-		if more != nil {
-			res.Moved += more.Moved
-			res.Skipped += more.Skipped
-			res.Failed = append(res.Failed, more.Failed...)
-		}
-		if err != nil || len(res.Failed) > 0 {
-			return res, errors.Join(err, fmt.Errorf("pingone: population %s was not deleted", populationID))
+			return err
 		}
 	}
 }
@@ -412,6 +493,18 @@ func (j *bulkJob) run(ctx context.Context, ids []string) error {
 		return nil
 	}
 	ctx = context.WithValue(ctx, pacedKey{}, true)
+	// A move already sent when ctx ends gets moveGrace to finish, so the result says what the
+	// server did instead of leaving a move that happened reported as not reached.
+	moveCtx, cancelMoves := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelMoves()
+	var graceTimer atomic.Pointer[time.Timer]
+	stopGrace := context.AfterFunc(ctx, func() { graceTimer.Store(time.AfterFunc(moveGrace, cancelMoves)) })
+	defer func() {
+		stopGrace()
+		if t := graceTimer.Load(); t != nil {
+			t.Stop()
+		}
+	}()
 	work := make(chan string, len(ids)) // room for every id, so a requeue never blocks
 	for _, id := range ids {
 		work <- id
@@ -442,7 +535,7 @@ func (j *bulkJob) run(ctx context.Context, ids []string) error {
 				if err := j.pacer.acquire(ctx); err != nil {
 					return
 				}
-				err := j.c.Users.MovePopulation(ctx, j.envID, id, j.to)
+				err := j.c.Users.MovePopulation(moveCtx, j.envID, id, j.to)
 				var apiErr *APIError
 				if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusTooManyRequests {
 					j.pacer.release(max(apiErr.RetryAfter, 100*time.Millisecond))
@@ -460,8 +553,10 @@ func (j *bulkJob) run(ctx context.Context, ids []string) error {
 				switch {
 				case err == nil:
 					j.moved.Add(1)
-				case ctx.Err() != nil:
-					return // not reached, rather than failed: a re-run will move it
+				case moveCtx.Err() != nil:
+					j.fail(id, fmt.Errorf("pingone: move of user %s still unanswered %s after the job was cancelled; it may or may not have happened: %w", id, moveGrace, err))
+				case errors.Is(err, ErrRateLimited) && ctx.Err() != nil:
+					return // throttled, so not moved, and no time left to try again: not reached
 				default:
 					j.fail(id, err)
 				}

@@ -347,3 +347,56 @@ func TestMoveManyWhenTheFilterIsRefused(t *testing.T) {
 		t.Fatalf("%+v, %v", res, err)
 	}
 }
+
+// lateArrival seeds one user into a population just before the first DELETE of it goes out, as
+// another admin might, so that Retire has to sweep again.
+type lateArrival struct {
+	srv  *pingonetest.Server
+	pop  string
+	once sync.Once
+}
+
+func (l *lateArrival) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Method == http.MethodDelete {
+		l.once.Do(func() { _, _ = l.srv.SeedUsers(l.pop, 1) })
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// TestRetireIsOneJob: a Retire that sweeps up a late arrival reports one progress that never goes
+// backwards, ending with one final report equal to the result.
+func TestRetireIsOneJob(t *testing.T) {
+	b := newBulkEnv(t, 300)
+	c, err := b.srv.Client(pingone.WithHTTPClient(&http.Client{Transport: &lateArrival{srv: b.srv, pop: b.from.ID}}),
+		pingone.WithRetryPolicy(pingone.RetryPolicy{MaxRetries: 4, MinWait: time.Millisecond, MaxWait: 2 * time.Second}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var reports []pingone.BulkProgress
+	res, err := c.Populations.Retire(t.Context(), b.env, b.from.ID, b.to.ID, &pingone.BulkOptions{Progress: func(p pingone.BulkProgress) {
+		mu.Lock()
+		reports = append(reports, p)
+		mu.Unlock()
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Moved != 301 {
+		t.Errorf("moved %d, want 301 (300 and the late arrival)", res.Moved)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for i := 1; i < len(reports); i++ {
+		if reports[i].Done < reports[i-1].Done || reports[i].Total < reports[i-1].Total {
+			t.Fatalf("progress went backwards: %+v then %+v", reports[i-1], reports[i])
+		}
+	}
+	last := reports[len(reports)-1]
+	if last.Done != 301 || last.Total != 301 || last.Moved != res.Moved {
+		t.Errorf("final report %+v, result %+v", last, res)
+	}
+	if _, err := c.Populations.Get(t.Context(), b.env, b.from.ID); !errors.Is(err, pingone.ErrNotFound) {
+		t.Errorf("population still there: %v", err)
+	}
+}

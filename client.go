@@ -75,6 +75,7 @@ type Client struct {
 	idem      *retryablehttp.Client // GET, PUT, DELETE
 	post      *retryablehttp.Client // POST: only 429 is retried
 	userAgent string
+	hide      secrets // the client secret's forms, redacted from every error
 	logger    *slog.Logger
 	decoders  sync.Pool // *bodyDecoder
 }
@@ -89,7 +90,15 @@ type settings struct {
 	retry            *RetryPolicy
 	logger           *slog.Logger
 	tokenTimeout     time.Duration
+	attemptTimeout   time.Duration
+	authMethod       TokenAuthMethod
 }
+
+// DefaultAttemptTimeout bounds one attempt of a request, from sending it to reading the whole
+// response, unless WithAttemptTimeout or the http.Client given to WithHTTPClient says otherwise.
+// A page of 1,000 users arrives in well under a second; a server that accepts a request and never
+// answers must not hang a call made with context.Background() forever.
+const DefaultAttemptTimeout = 60 * time.Second
 
 // WithBaseURL overrides the API base URL, such as "https://api.pingone.eu/v1" or a fake's URL.
 // It must be https; plain http is accepted for loopback hosts only.
@@ -114,6 +123,12 @@ func WithRetryPolicy(p RetryPolicy) Option { return func(s *settings) { s.retry 
 // WithLogger logs each attempt (method, path, status, attempt, duration) and each retry at debug
 // level. No header value and no body is ever logged. By default nothing is logged.
 func WithLogger(l *slog.Logger) Option { return func(s *settings) { s.logger = l } }
+
+// WithAttemptTimeout bounds each attempt of a request, from sending it to reading the whole
+// response body (default DefaultAttemptTimeout, or the Timeout of the http.Client given to
+// WithHTTPClient when it has one). An attempt that times out is retried like a dropped connection
+// (GET, PUT and DELETE only); the call's ctx bounds the whole call, retries included.
+func WithAttemptTimeout(d time.Duration) Option { return func(s *settings) { s.attemptTimeout = d } }
 
 // WithTokenTimeout bounds one token fetch, retries included (default 30 s). A caller's ctx can end
 // its own wait sooner.
@@ -181,7 +196,13 @@ func NewWorkerClient(region Region, environmentID, clientID, clientSecret string
 		return nil, err
 	}
 	tokenURL := au.JoinPath(environmentID, "as", "token")
-	creds := &workerCredentials{id: clientID, secret: clientSecret, tokenURL: tokenURL.String(), path: tokenURL.Path}
+	style, err := s.authMethod.style()
+	if err != nil {
+		return nil, err
+	}
+	hide := append(secretForms(clientSecret), basicForms(clientID, clientSecret)...)
+	c.hide = hide
+	creds := &workerCredentials{id: clientID, secret: clientSecret, tokenURL: tokenURL.String(), path: tokenURL.Path, hide: hide, style: style}
 	// The token request goes through the same policy as the API: retried on 429, 5xx and
 	// connection errors (asking for a token twice is harmless).
 	tokenRetry := c.retryClient(hc, s.retry, true, false)
@@ -269,10 +290,13 @@ func newClient(region Region, s *settings) (*Client, *http.Client, error) {
 	if s.tokenTimeout <= 0 {
 		return nil, nil, invalidArgf("token timeout must be positive")
 	}
+	if s.attemptTimeout < 0 {
+		return nil, nil, invalidArgf("attempt timeout must not be negative")
+	}
 	if strings.ContainsFunc(s.userAgent, unicode.IsControl) {
 		return nil, nil, invalidArgf("user agent contains control characters")
 	}
-	hc := httpClient(s.httpClient)
+	hc := httpClient(s.httpClient, s.attemptTimeout)
 	c := &Client{base: base, logger: s.logger}
 	c.userAgent = "pingone-go/" + Version + " (" + runtime.Version() + "; " + runtime.GOOS + "/" + runtime.GOARCH + ")"
 	if s.userAgent != "" {
@@ -343,9 +367,10 @@ func (t noCloseIdle) RoundTrip(r *http.Request) (*http.Response, error) { return
 
 var errCrossHostRedirect = errors.New("pingone: refusing to follow a redirect to another host")
 
-// httpClient copies the caller's client (or makes one) and adds a redirect policy that refuses
-// other hosts and scheme changes, so a redirect can never carry a credential elsewhere.
-func httpClient(user *http.Client) *http.Client {
+// httpClient copies the caller's client (or makes one), bounds each attempt by timeout, and adds
+// a redirect policy that refuses other hosts and scheme changes, so a redirect can never carry a
+// credential elsewhere.
+func httpClient(user *http.Client, timeout time.Duration) *http.Client {
 	var hc http.Client
 	if user != nil {
 		hc = *user
@@ -358,6 +383,11 @@ func httpClient(user *http.Client) *http.Client {
 		hc.Transport = http.DefaultTransport
 	}
 	hc.Transport = noCloseIdle{hc.Transport}
+	if timeout > 0 {
+		hc.Timeout = timeout
+	} else if hc.Timeout == 0 {
+		hc.Timeout = DefaultAttemptTimeout
+	}
 	next := hc.CheckRedirect
 	hc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
 		if req.URL.Host != via[0].URL.Host || req.URL.Scheme != via[0].URL.Scheme {
@@ -408,10 +438,10 @@ func (c *Client) checkRetry(idempotent, apiCalls bool) retryablehttp.CheckRetry 
 		if l, ok := ctx.Value(callLogKey{}).(*callLog); ok && apiCalls {
 			l.attempt(ctx, resp, err)
 		}
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			return false, ctxErr
-		}
 		if err != nil {
+			if ctxErr := ctx.Err(); ctxErr != nil {
+				return false, ctxErr
+			}
 			if !idempotent || errors.Is(err, errCrossHostRedirect) {
 				return false, nil
 			}
@@ -420,16 +450,25 @@ func (c *Client) checkRetry(idempotent, apiCalls bool) retryablehttp.CheckRetry 
 			retry, _ := retryablehttp.DefaultRetryPolicy(ctx, nil, err)
 			return retry, nil
 		}
+		retry := false
 		switch resp.StatusCode {
 		case http.StatusTooManyRequests:
 			// The server did nothing: safe for every method. Bulk jobs pace themselves and
 			// want to see the 429 instead.
-			return !apiCalls || ctx.Value(pacedKey{}) == nil, nil
+			retry = !apiCalls || ctx.Value(pacedKey{}) == nil
 		case http.StatusRequestTimeout, http.StatusInternalServerError, http.StatusBadGateway,
 			http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-			return idempotent, nil
+			retry = idempotent
 		}
-		return false, nil
+		if !retry {
+			// A response that arrived is the server's answer even if ctx ended as it did:
+			// discarding a 2xx would report a change the server made as not made.
+			return false, nil
+		}
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return false, ctxErr
+		}
+		return true, nil
 	}
 }
 
@@ -451,12 +490,26 @@ func (c *Client) backoff(minWait, maxWait time.Duration, attempt int, resp *http
 		// without any of them retrying at once.
 		wait = exp/2 + rand.N(exp/2+1)
 	}
-	if c.logger != nil && resp != nil && c.logger.Enabled(resp.Request.Context(), slog.LevelDebug) {
-		c.logger.LogAttrs(resp.Request.Context(), slog.LevelDebug, "pingone: retrying",
-			slog.String("method", resp.Request.Method), slog.String("path", resp.Request.URL.Path),
-			slog.Int("status", resp.StatusCode), slog.Int("retry", attempt+1), slog.Duration("wait", wait))
+	if c.logger != nil && resp != nil {
+		c.logRetry(resp, attempt, wait)
 	}
 	return wait
+}
+
+// logRetry logs a retry at debug level. A response from a custom transport (a test double, say)
+// may have no Request: then there is no ctx, method or path to log, but still no panic.
+func (c *Client) logRetry(resp *http.Response, attempt int, wait time.Duration) {
+	ctx := context.Background()
+	attrs := make([]slog.Attr, 0, 5)
+	if r := resp.Request; r != nil && r.URL != nil {
+		ctx = r.Context()
+		attrs = append(attrs, slog.String("method", r.Method), slog.String("path", r.URL.Path))
+	}
+	if !c.logger.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
+	attrs = append(attrs, slog.Int("status", resp.StatusCode), slog.Int("retry", attempt+1), slog.Duration("wait", wait))
+	c.logger.LogAttrs(ctx, slog.LevelDebug, "pingone: retrying", attrs...)
 }
 
 // giveUp returns the last response (so the caller gets its *APIError) or the error.
@@ -604,7 +657,7 @@ func (c *Client) do(ctx context.Context, method string, u *url.URL, in any, out 
 			refreshed = true
 			continue
 		}
-		return c.handle(resp, method, u.Path, out)
+		return c.handle(resp, method, u.Path, out, bearer)
 	}
 }
 
@@ -630,12 +683,17 @@ func (c *Client) newRequest(ctx context.Context, method string, u *url.URL, bear
 }
 
 // handle turns a response into an error or a decoded body, and always closes the body.
-func (c *Client) handle(resp *http.Response, method, path string, out decoder) error {
-	defer drain(resp.Body)
+func (c *Client) handle(resp *http.Response, method, path string, out decoder, bearer string) error {
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return newAPIError(resp, method, path)
+		defer drain(resp.Body)
+		return newAPIError(resp, method, path, c.secretsOf(bearer))
 	}
 	if out == nil || resp.StatusCode == http.StatusNoContent {
+		if resp.ContentLength == 0 {
+			_ = resp.Body.Close() // nothing to drain, so no timer to arm
+		} else {
+			drain(resp.Body)
+		}
 		return nil
 	}
 	bd, _ := c.decoders.Get().(*bodyDecoder)
@@ -645,17 +703,35 @@ func (c *Client) handle(resp *http.Response, method, path string, out decoder) e
 	}
 	bd.body = cappedReader{r: resp.Body, n: maxBody}
 	bd.dec.Reset(&bd.body, decodeOptions)
-	err := out.UnmarshalJSONFrom(bd.dec)
+	var err error
+	if bd.dec.PeekKind() == 'n' {
+		err = errNullBody // a decoder would read null as a zero value: an empty population, no error
+	} else {
+		err = out.UnmarshalJSONFrom(bd.dec)
+	}
 	tooLarge := bd.body.n < 0
+	if bd.body.eof {
+		_ = resp.Body.Close() // nothing left to drain
+	} else {
+		drain(resp.Body)
+	}
 	bd.body.r = nil // the pool must not keep the response alive
 	c.decoders.Put(bd)
 	if err != nil {
 		if tooLarge {
 			err = fmt.Errorf("body larger than %d bytes", maxBody)
 		}
-		return fmt.Errorf("pingone: %s %s: decode %d response (correlation id %q): %w", method, path, resp.StatusCode, resp.Header.Get("Correlation-Id"), err)
+		// A decode error may quote what the server sent, which may echo a credential.
+		hide := c.secretsOf(bearer)
+		return fmt.Errorf("pingone: %s %s: decode %d response (correlation id %q): %w", method, path, resp.StatusCode, hide.redact(resp.Header.Get("Correlation-Id")), hide.redactErr(err))
 	}
 	return nil
+}
+
+// secretsOf returns what an error built from a response must not hold: the bearer token the
+// request carried and the client secret, in every form a server could echo them.
+func (c *Client) secretsOf(bearer string) secrets {
+	return append(secretForms(strings.TrimPrefix(bearer, "Bearer ")), c.hide...)
 }
 
 // bodyDecoder is a pooled JSON decoder with the capped reader it reads from; reusing both saves
@@ -665,13 +741,22 @@ type bodyDecoder struct {
 	body cappedReader
 }
 
-// cappedReader fails once more than n bytes have been read.
+// cappedReader fails once more than n bytes have been read, and notes when r reached its end.
 type cappedReader struct {
-	r io.Reader
-	n int64
+	r   io.Reader
+	n   int64
+	eof bool
 }
 
-var errBodyTooLarge = errors.New("response body too large")
+var (
+	errBodyTooLarge = errors.New("response body too large")
+	errNullBody     = errors.New("body is null, not a JSON object")
+)
+
+// maxPageItems bounds the items one page may hold. PingOne's largest documented page is 5,000
+// (environments; users allow 1,000): a page with more is a broken or hostile server, and
+// decoding a million tiny items would take hundreds of MiB from a body well under maxBody.
+const maxPageItems = 5000
 
 func (c *cappedReader) Read(p []byte) (int, error) {
 	if c.n < 0 {
@@ -682,15 +767,26 @@ func (c *cappedReader) Read(p []byte) (int, error) {
 	}
 	n, err := c.r.Read(p)
 	c.n -= int64(n)
+	c.eof = err == io.EOF
 	if c.n < 0 {
 		return n, errBodyTooLarge
 	}
 	return n, err
 }
 
-// drain reads a little of what is left so the connection can be reused, then closes the body.
+// drainTimeout bounds how long drain waits for the rest of a body.
+const drainTimeout = time.Second
+
+// drain reads what is left of a body (up to 64 KiB, for up to drainTimeout) so the connection can
+// be reused, then closes it. A server that stalls after its answer costs one connection, never a
+// hung call: closing the body ends a read blocked on it.
 func drain(body io.ReadCloser) {
+	if body == http.NoBody {
+		return
+	}
+	t := time.AfterFunc(drainTimeout, func() { _ = body.Close() })
 	_, _ = io.Copy(io.Discard, io.LimitReader(body, 64<<10))
+	t.Stop()
 	_ = body.Close()
 }
 
@@ -714,6 +810,12 @@ func (p *pageOf[T, PT]) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 					return dec.SkipValue()
 				}
 				return decodeArray(dec, func() error {
+					if dec.PeekKind() == 'n' {
+						return errors.New("null item")
+					}
+					if len(p.page.Items) == maxPageItems {
+						return fmt.Errorf("more than %d items in one page", maxPageItems)
+					}
 					var zero T
 					p.page.Items = append(p.page.Items, zero)
 					return PT(&p.page.Items[len(p.page.Items)-1]).UnmarshalJSONFrom(dec)
@@ -859,9 +961,16 @@ func listAll[T any, PT interface {
 	}
 	return func(yield func(*T, error) bool) {
 		u, err := c.listURL(o, segs...)
+		var guard loopGuard
 		for err == nil && u != nil {
+			if err = guard.visit(u); err != nil {
+				break
+			}
 			var p *Page[T]
 			if p, u, err = fetchPage[T, PT](ctx, c, u, collection); err != nil {
+				break
+			}
+			if err = guard.page(len(p.Items), u); err != nil {
 				break
 			}
 			for i := range p.Items {
@@ -874,4 +983,45 @@ func listAll[T any, PT interface {
 			yield(nil, err)
 		}
 	}
+}
+
+// maxEmptyPages is how many pages in a row may hold no item but still link to a next page.
+// PingOne ends a listing with its last page; a server that sends empty pages with fresh cursors
+// would otherwise keep a loop fetching forever without ever giving its body a chance to break.
+const maxEmptyPages = 10
+
+// loopGuard ends a listing whose next links go round in circles, or that keeps sending empty
+// pages, with an error instead of fetching forever.
+type loopGuard struct {
+	seen  map[string]bool // the cursors (or, without one, the normalised URLs) fetched so far
+	empty int             // pages in a row without an item
+}
+
+// visit records a page about to be fetched and refuses one this listing has fetched before.
+func (g *loopGuard) visit(u *url.URL) error {
+	q := u.Query()
+	key := q.Get("cursor")
+	if key == "" {
+		key = u.Path + "?" + q.Encode() // Encode sorts, so reordered parameters are the same page
+	}
+	if g.seen[key] {
+		return fmt.Errorf("pingone: GET %s: the next page link repeats a page this listing already fetched; stopping", u.Path)
+	}
+	if g.seen == nil {
+		g.seen = make(map[string]bool)
+	}
+	g.seen[key] = true
+	return nil
+}
+
+// page counts a fetched page's items, given the link to the page after it (nil on the last).
+func (g *loopGuard) page(items int, next *url.URL) error {
+	if items > 0 || next == nil {
+		g.empty = 0
+		return nil
+	}
+	if g.empty++; g.empty >= maxEmptyPages {
+		return fmt.Errorf("pingone: GET %s: %d pages in a row held no item yet linked to another; stopping", next.Path, g.empty)
+	}
+	return nil
 }

@@ -1,10 +1,13 @@
 package pingone
 
 import (
+	"bytes"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -147,22 +150,121 @@ type errorBody struct {
 }
 
 // newAPIError builds the error for a non-2xx response, reading at most maxErrorBody bytes of it.
-// It never fails: a body that is not PingOne JSON becomes a short excerpt.
-func newAPIError(resp *http.Response, method, path string) *APIError {
+// It never fails: a body that is not PingOne JSON becomes a short excerpt. hide holds the
+// credentials the request carried, which a server may echo back.
+func newAPIError(resp *http.Response, method, path string, hide secrets) *APIError {
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-	return apiErrorOf(resp.StatusCode, resp.Header, raw, method, path)
+	return apiErrorOf(resp.StatusCode, resp.Header, raw, method, path, hide)
 }
 
 // apiErrorOf builds the error from a response's parts; the token path has them without a body
-// left to read, since x/oauth2 has read it.
-func apiErrorOf(status int, h http.Header, raw []byte, method, path string) *APIError {
+// left to read, since x/oauth2 has read it. Every credential in hide is replaced by [REDACTED]
+// in the raw body before it is parsed or cut to an excerpt (a cut could leave half a secret that
+// no longer matches), and again in every decoded string (JSON escapes could have hidden it).
+func apiErrorOf(status int, h http.Header, raw []byte, method, path string, hide secrets) *APIError {
+	raw = hide.redactBytes(raw)
 	e := &APIError{StatusCode: status, Method: method, Path: path, CorrelationID: h.Get("Correlation-Id")}
 	if d, ok := parseRetryAfter(h.Get("Retry-After"), time.Now()); ok {
 		e.RetryAfter = d
 	}
 	parseErrorBody(e, raw)
 	e.RetryAfter = preciseRetryAfter(e, time.Now())
+	hide.redactError(e)
 	return e
+}
+
+// redacted replaces a credential wherever an error would carry it.
+const redacted = "[REDACTED]"
+
+// secrets are the credentials a request carried, in every form a server could echo them: as
+// sent in a form body or a Basic header, and JSON-escaped. An error built from a response never
+// holds one of them.
+type secrets []string
+
+// secretForms returns the forms of a credential that a server might echo.
+func secretForms(s string) secrets {
+	if s == "" {
+		return nil
+	}
+	forms := secrets{s, url.QueryEscape(s), url.PathEscape(s)}
+	if q, err := json.Marshal(s); err == nil {
+		forms = append(forms, string(q[1:len(q)-1]), strings.ReplaceAll(string(q[1:len(q)-1]), "/", `\/`))
+	}
+	return forms
+}
+
+// basicForms returns the base64 forms of HTTP Basic credentials, with and without the form
+// encoding that OAuth 2 asks for (x/oauth2 sends the form-encoded one).
+func basicForms(id, secret string) secrets {
+	enc := base64.StdEncoding.EncodeToString
+	return secrets{enc([]byte(url.QueryEscape(id) + ":" + url.QueryEscape(secret))), enc([]byte(id + ":" + secret))}
+}
+
+func (h secrets) redact(s string) string {
+	for _, x := range h {
+		if x != "" && strings.Contains(s, x) {
+			s = strings.ReplaceAll(s, x, redacted)
+		}
+	}
+	return s
+}
+
+func (h secrets) redactBytes(b []byte) []byte {
+	for _, x := range h {
+		if x != "" && bytes.Contains(b, []byte(x)) {
+			b = bytes.ReplaceAll(b, []byte(x), []byte(redacted))
+		}
+	}
+	return b
+}
+
+// redactError redacts every string an APIError carries, inner errors included.
+func (h secrets) redactError(e *APIError) {
+	if len(h) == 0 {
+		return
+	}
+	for _, p := range []*string{&e.Code, &e.Message, &e.ID, &e.CorrelationID, &e.Body, &e.Method, &e.Path} {
+		*p = h.redact(*p)
+	}
+	for i := range e.Details {
+		d := &e.Details[i]
+		d.Code, d.Target, d.Message = h.redact(d.Code), h.redact(d.Target), h.redact(d.Message)
+		if d.InnerError != nil {
+			d.InnerError, _ = h.redactAny(d.InnerError).(map[string]any)
+		}
+	}
+}
+
+// redactAny redacts the strings (keys included) of a decoded JSON value.
+func (h secrets) redactAny(v any) any {
+	switch v := v.(type) {
+	case string:
+		return h.redact(v)
+	case []any:
+		for i := range v {
+			v[i] = h.redactAny(v[i])
+		}
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, x := range v {
+			out[h.redact(k)] = h.redactAny(x)
+		}
+		return out
+	}
+	return v
+}
+
+// redactErr returns err, or an error with err's text redacted if that text held a credential.
+// (The redacted error no longer unwraps: a chain that holds a secret must not be reachable.)
+func (h secrets) redactErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	if clean := h.redact(msg); clean != msg {
+		return errors.New(clean)
+	}
+	return err
 }
 
 // parseErrorBody fills e from a PingOne or OAuth error document, or keeps an excerpt of raw.

@@ -1,6 +1,9 @@
 package pingone
 
 import (
+	"bytes"
+	stdjson "encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -33,11 +36,13 @@ func FuzzErrorBody(f *testing.F) {
 func FuzzDecodePopulation(f *testing.F) {
 	f.Add([]byte(`{"id":"p","name":"N","userCount":2.0,"default":"true","x":{"y":[1]},"_links":{}}`))
 	f.Add([]byte(`{"name":"\u00e9","alternativeIdentifiers":["a",null],"theme":null}`))
+	f.Add(largeObject(`{"id":"p","name":"N","theme":{"id":"t","mode":"x"}`, 300))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var p Population
 		if err := p.UnmarshalJSON(data); err != nil {
 			return
 		}
+		checkExtraNames(t, data, p.Extra, refExtra(p.Theme), refExtra(p.PasswordPolicy), refExtra(p.Environment))
 		if p.Name == "" || strings.TrimSpace(p.Name) == "" {
 			p.Name = "n"
 		}
@@ -61,11 +66,13 @@ func FuzzDecodePopulation(f *testing.F) {
 
 func FuzzDecodeUser(f *testing.F) {
 	f.Add([]byte(`{"id":"u","username":"a","email":"a@b","name":{"given":"A"},"population":{"id":"p"},"enabled":"false","mfa":true}`))
+	f.Add(largeObject(`{"id":"u","username":"a","population":{"id":"p","x":1}`, 300))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var u User
 		if err := u.UnmarshalJSON(data); err != nil {
 			return
 		}
+		checkExtraNames(t, data, u.Extra, refExtra(u.Population), refExtra(u.Environment))
 		for k, v := range u.Extra {
 			if !v.IsValid() {
 				t.Fatalf("Extra[%q] is not valid JSON: %s", k, v)
@@ -77,6 +84,11 @@ func FuzzDecodeUser(f *testing.F) {
 func FuzzDecodePage(f *testing.F) {
 	f.Add([]byte(`{"_links":{"next":{"href":"https://api.pingone.eu/v1/x?cursor=c"}},"_embedded":{"populations":[{"id":"1","name":"a"}],"users":[]},"count":1,"size":1}`))
 	f.Add([]byte(`{"_embedded":null,"count":"3"}`))
+	var items []string
+	for i := range 60 {
+		items = append(items, string(largeObject(fmt.Sprintf(`{"id":"%d","name":"n%d"`, i, i), 5+i%7)))
+	}
+	f.Add([]byte(`{"_embedded":{"populations":[` + strings.Join(items, ",") + `]}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p := &pageOf[Population, *Population]{collection: "populations"}
 		dec := jsontext.NewDecoder(strings.NewReader(string(data)), decodeOptions)
@@ -84,7 +96,7 @@ func FuzzDecodePage(f *testing.F) {
 			return
 		}
 		for _, it := range p.page.Items {
-			_ = it.Name
+			checkExtraNames(t, data, it.Extra, refExtra(it.Theme), refExtra(it.PasswordPolicy), refExtra(it.Environment))
 		}
 	})
 }
@@ -108,4 +120,87 @@ func FuzzParseRegion(f *testing.F) {
 			t.Fatalf("ParseRegion(%q) = %q, but ParseRegion(%q) = %q, %v", s, r, r, again, err)
 		}
 	})
+}
+
+// largeObject closes head (an object's opening members) with n unknown members whose long values
+// of varying lengths make a body cross the decoder's buffer at many offsets.
+func largeObject(head string, n int) []byte {
+	var b strings.Builder
+	b.WriteString(head)
+	for i := range n {
+		fmt.Fprintf(&b, `,"futureSetting%d":"%s"`, i, strings.Repeat("v", 1+(i*131)%900))
+	}
+	b.WriteString("}")
+	return []byte(b.String())
+}
+
+func refExtra(r *Ref) map[string]jsontext.Value {
+	if r == nil {
+		return nil
+	}
+	return r.Extra
+}
+
+// checkExtraNames fails unless every Extra key is the name of a member somewhere in data, as an
+// independent decoder (encoding/json's tokenizer) reads it. A key built from a stale decoder
+// buffer, such as "}utureSetting", is not.
+func checkExtraNames(t *testing.T, data []byte, extras ...map[string]jsontext.Value) {
+	t.Helper()
+	names := map[string]bool{}
+	dec := stdjson.NewDecoder(bytes.NewReader(data))
+	// One entry per open container: for an object, whether the next token is a member name.
+	var stack []*bool
+	valueDone := func() { // a value ended: in an object, a name comes next
+		if n := len(stack); n > 0 && stack[n-1] != nil {
+			*stack[n-1] = true
+		}
+	}
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return // encoding/json refuses what the tolerant decoder took: nothing to compare
+		}
+		switch v := tok.(type) {
+		case stdjson.Delim:
+			switch v {
+			case '{':
+				expectName := true
+				stack = append(stack, &expectName)
+			case '[':
+				stack = append(stack, nil)
+			default:
+				stack = stack[:len(stack)-1]
+				valueDone()
+			}
+		case string:
+			if n := len(stack); n > 0 && stack[n-1] != nil && *stack[n-1] {
+				names[normalName(v)] = true
+				*stack[n-1] = false
+				continue
+			}
+			valueDone()
+		default:
+			valueDone()
+		}
+		if len(stack) == 0 {
+			break // the first value is all the SDK reads
+		}
+	}
+	for _, extra := range extras {
+		for k := range extra {
+			if !names[normalName(k)] {
+				t.Fatalf("Extra key %q is not a member name of the input", k)
+			}
+		}
+	}
+}
+
+// normalName folds what the two decoders may do differently with invalid UTF-8 (one U+FFFD per
+// bad byte, or one per run of them).
+func normalName(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	for strings.Contains(s, "\uFFFD\uFFFD") {
+		s = strings.ReplaceAll(s, "\uFFFD\uFFFD", "\uFFFD")
+	}
+	return s
 }

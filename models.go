@@ -2,6 +2,7 @@ package pingone
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -15,7 +16,11 @@ import (
 
 // Ref names another PingOne resource by its id, as in "environment": {"id": "…"}.
 type Ref struct {
+	// ID is the resource's id.
 	ID string `json:"id"`
+	// Extra holds the reference's other members as PingOne sent them (all but _links), so that
+	// Get → change → Update sends a theme or password policy back exactly as it came.
+	Extra map[string]jsontext.Value `json:"-"`
 }
 
 // Population is a PingOne population: a set of users with its own password policy, theme and
@@ -195,16 +200,36 @@ func (u *User) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 // UnmarshalJSON decodes a user with encoding/json, keeping unknown members in Extra.
 func (u *User) UnmarshalJSON(b []byte) error { return unmarshalV1(b, u) }
 
-// UnmarshalJSONFrom decodes a reference, ignoring members other than id (such as _links).
+// UnmarshalJSONFrom decodes a reference, keeping members other than id in Extra (but _links).
 func (r *Ref) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 	*r = Ref{}
 	return decodeObject(dec, func(name []byte) (err error) {
-		if string(name) == "id" {
+		switch string(name) {
+		case "id":
 			r.ID, err = readString(dec)
-			return err
+		case "_links":
+			err = dec.SkipValue()
+		default:
+			r.Extra, err = keepExtra(dec, r.Extra, name)
 		}
-		return dec.SkipValue()
+		return err
 	})
+}
+
+// refBody is a reference as Create and Update send it: its id and its Extra members.
+type refBody struct {
+	ID    string                    `json:"id"`
+	Extra map[string]jsontext.Value `json:",embed"`
+}
+
+func refMembers() []string { return []string{"_links", "id"} }
+
+// newRefBody returns what to send for r; nil stays nil.
+func newRefBody(r *Ref) *refBody {
+	if r == nil {
+		return nil
+	}
+	return &refBody{ID: r.ID, Extra: extraToSend(r.Extra, refMembers)}
 }
 
 // unmarshalV1 lets encoding/json users get the same tolerant decoding.
@@ -232,6 +257,8 @@ func decodeObject(dec *jsontext.Decoder, member func(name []byte) error) error {
 		if err != nil {
 			return err
 		}
+		// name aliases the decoder's buffer, which the next read may overwrite: member must
+		// compare or copy it before reading the value (keepExtra copies it first).
 		name := raw[1 : len(raw)-1]
 		if bytes.IndexByte(name, '\\') >= 0 {
 			if name, err = jsontext.AppendUnquote(nil, raw); err != nil {
@@ -239,15 +266,40 @@ func decodeObject(dec *jsontext.Decoder, member func(name []byte) error) error {
 			}
 		}
 		if err := member(name); err != nil {
-			return fmt.Errorf("member %q: %w", name, err)
+			return atPointer(dec, err)
 		}
 	}
 	_, err = dec.ReadToken()
 	return err
 }
 
+// pointerError says where in the document decoding failed, as a JSON pointer such as
+// "/_embedded/users/3/name". (Not the member name decodeObject saw: its bytes alias the decoder's
+// buffer and may have been overwritten by the time an error comes back.)
+type pointerError struct {
+	at  jsontext.Pointer
+	err error
+}
+
+func (e *pointerError) Error() string {
+	return "at " + strconv.Quote(string(e.at)) + ": " + e.err.Error()
+}
+func (e *pointerError) Unwrap() error { return e.err }
+
+// atPointer wraps err with the decoder's position, once: the innermost object knows it best.
+func atPointer(dec *jsontext.Decoder, err error) error {
+	var pe *pointerError
+	if errors.As(err, &pe) {
+		return err
+	}
+	return &pointerError{at: dec.StackPointer(), err: err}
+}
+
 // keepExtra stores the next value under name in m, allocating m on first use.
 func keepExtra(dec *jsontext.Decoder, m map[string]jsontext.Value, name []byte) (map[string]jsontext.Value, error) {
+	// Copy the name before reading on: name aliases the decoder's buffer, which ReadValue may
+	// refill or shift, and a garbled key would make Update erase the real member.
+	key := string(name)
 	v, err := dec.ReadValue()
 	if err != nil {
 		return m, err
@@ -266,7 +318,6 @@ func keepExtra(dec *jsontext.Decoder, m map[string]jsontext.Value, name []byte) 
 	if m == nil {
 		m = make(map[string]jsontext.Value, 1)
 	}
-	key := string(name)
 	if !utf8.ValidString(key) {
 		key = strings.ToValidUTF8(key, "\uFFFD") // as the decoder does for string values
 	}

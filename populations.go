@@ -20,8 +20,8 @@ type populationBody struct {
 	Name                   string                    `json:"name"`
 	Description            string                    `json:"description,omitempty"`
 	Default                bool                      `json:"default"`
-	PasswordPolicy         *Ref                      `json:"passwordPolicy,omitempty"`
-	Theme                  *Ref                      `json:"theme,omitempty"`
+	PasswordPolicy         *refBody                  `json:"passwordPolicy,omitempty"`
+	Theme                  *refBody                  `json:"theme,omitempty"`
 	PreferredLanguage      string                    `json:"preferredLanguage,omitempty"`
 	AlternativeIdentifiers []string                  `json:"alternativeIdentifiers,omitempty"`
 	Extra                  map[string]jsontext.Value `json:",embed"`
@@ -49,8 +49,8 @@ func newPopulationBody(p *Population) (*populationBody, error) {
 		Name:                   p.Name,
 		Description:            p.Description,
 		Default:                p.Default,
-		PasswordPolicy:         p.PasswordPolicy,
-		Theme:                  p.Theme,
+		PasswordPolicy:         newRefBody(p.PasswordPolicy),
+		Theme:                  newRefBody(p.Theme),
 		PreferredLanguage:      p.PreferredLanguage,
 		AlternativeIdentifiers: p.AlternativeIdentifiers,
 		Extra:                  extraToSend(p.Extra, populationMembers),

@@ -17,7 +17,7 @@ type userBody struct {
 	Email      string                    `json:"email"`
 	Name       UserName                  `json:"name,omitzero"`
 	ExternalID string                    `json:"externalId,omitempty"`
-	Population *Ref                      `json:"population,omitempty"`
+	Population *refBody                  `json:"population,omitempty"`
 	Extra      map[string]jsontext.Value `json:",embed"`
 }
 
@@ -42,7 +42,7 @@ func (s *UsersService) Create(ctx context.Context, envID string, u *User) (*User
 		}
 	}
 	body := &userBody{Username: u.Username, Email: u.Email, Name: u.Name, ExternalID: u.ExternalID,
-		Population: u.Population, Extra: extraToSend(u.Extra, userMembers)}
+		Population: newRefBody(u.Population), Extra: extraToSend(u.Extra, userMembers)}
 	return call[User](ctx, s.c, http.MethodPost, body, "environments", envID, "users")
 }
 
