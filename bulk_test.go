@@ -336,14 +336,3 @@ func TestSetDefaultKeepsFields(t *testing.T) {
 func cmpIgnoreUpdated() cmp.Option {
 	return cmp.FilterPath(func(p cmp.Path) bool { return p.Last().String() == ".UpdatedAt" }, cmp.Ignore())
 }
-
-// TestMoveManyWhenTheFilterIsRefused: a tenant that rejects the membership filter still gets its
-// users moved (moving a user to where it is changes nothing).
-func TestMoveManyWhenTheFilterIsRefused(t *testing.T) {
-	b := newBulkEnv(t, 10)
-	b.srv.Fail(pingonetest.Fault{Method: "GET", Path: "/v1/environments/*/users", Status: 400, Code: "INVALID_DATA"})
-	res, err := b.c.Users.MoveMany(t.Context(), b.env, b.users, b.to.ID, nil)
-	if err != nil || res.Moved != 10 {
-		t.Fatalf("%+v, %v", res, err)
-	}
-}
