@@ -67,7 +67,7 @@ const moveGrace = 5 * time.Second
 const (
 	defaultConcurrency = 8
 	maxThrottles       = 20 // 429s one user may meet before it counts as failed
-	idChunk            = 50 // ids per filter when checking where users are
+	checkPerUser       = 20 // listed target members MoveMany may read per user it moves
 )
 
 // MoveAll moves every user of population fromPopulationID (narrowed by opts.Filter) to
@@ -180,9 +180,12 @@ func checkFilter(f string) error {
 }
 
 // MoveMany moves the given users to toPopulationID with bounded concurrency that backs off on
-// 429s: PUT /environments/{envID}/users/{userID}/population for each user not already there. Users already there are counted as skipped (checked fifty at a time with a filter, not
-// one request each), so re-running an interrupted MoveMany moves only the rest. An invalid ID
-// is a failure of that user alone.
+// 429s: PUT /environments/{envID}/users/{userID}/population for each user not already there.
+// Users already there are counted as skipped: MoveMany first lists the target's members
+// (GET /environments/{envID}/users?filter=population.id eq "…"), reading at most twenty per user
+// to move, so re-running an interrupted MoveMany moves only the rest unless the target holds far
+// more users than the job (a user not seen there is moved, which changes nothing for one already
+// there). An invalid ID is a failure of that user alone.
 func (s *UsersService) MoveMany(ctx context.Context, envID string, userIDs []string, toPopulationID string, opts *BulkOptions) (*BulkResult, error) {
 	o := bulkDefaults(opts)
 	if err := checkSegment("environment ID", envID); err != nil {
@@ -207,25 +210,26 @@ func (s *UsersService) MoveMany(ctx context.Context, envID string, userIDs []str
 		}
 		ids = append(ids, id)
 	}
-	// Which are already in the target? If the tenant refuses the filter, move them all:
-	// moving a user to where it is changes nothing.
+	// Which are already in the target? PingOne documents no filter on a user's id, so read the
+	// target's members with the filter it does document, no more than checkPerUser per user to
+	// move. A user counts as skipped only when a listed entry shows both its id and the target.
 	already := map[string]bool{}
-check:
-	for chunk := range slices.Chunk(ids, idChunk) {
-		var alts []string
-		for _, id := range chunk {
-			alts = append(alts, "id eq "+scimString(id))
+	if len(ids) > 0 {
+		want := make(map[string]bool, len(ids))
+		for _, id := range ids {
+			want[id] = true
 		}
-		filter := "population.id eq " + scimString(toPopulationID) + " and (" + strings.Join(alts, " or ") + ")"
-		for u, err := range s.List(ctx, envID, &ListOptions{Filter: filter, Limit: idChunk}) {
-			if errors.Is(err, ErrBadRequest) {
-				clear(already)
-				break check
-			}
+		budget := len(ids) * checkPerUser
+		for u, err := range s.List(ctx, envID, &ListOptions{Filter: "population.id eq " + scimString(toPopulationID), Limit: 1000}) {
 			if err != nil {
 				return job.result(), err
 			}
-			already[u.ID] = true
+			if want[u.ID] && u.Population != nil && u.Population.ID == toPopulationID {
+				already[u.ID] = true
+			}
+			if budget--; budget == 0 || len(already) == len(ids) {
+				break
+			}
 		}
 	}
 	ids = slices.DeleteFunc(ids, func(id string) bool { return already[id] })

@@ -337,17 +337,6 @@ func cmpIgnoreUpdated() cmp.Option {
 	return cmp.FilterPath(func(p cmp.Path) bool { return p.Last().String() == ".UpdatedAt" }, cmp.Ignore())
 }
 
-// TestMoveManyWhenTheFilterIsRefused: a tenant that rejects the membership filter still gets its
-// users moved (moving a user to where it is changes nothing).
-func TestMoveManyWhenTheFilterIsRefused(t *testing.T) {
-	b := newBulkEnv(t, 10)
-	b.srv.Fail(pingonetest.Fault{Method: "GET", Path: "/v1/environments/*/users", Status: 400, Code: "INVALID_DATA"})
-	res, err := b.c.Users.MoveMany(t.Context(), b.env, b.users, b.to.ID, nil)
-	if err != nil || res.Moved != 10 {
-		t.Fatalf("%+v, %v", res, err)
-	}
-}
-
 // lateArrival seeds one user into a population just before the first DELETE of it goes out, as
 // another admin might, so that Retire has to sweep again.
 type lateArrival struct {

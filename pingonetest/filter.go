@@ -3,14 +3,68 @@ package pingonetest
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 )
 
-// parseFilter compiles the SCIM filter subset PingOne documents for these endpoints: eq, ne, sw,
-// co and ew on the given attributes (case-insensitive names and values), joined by and, or,
-// not and parentheses. Values are JSON string literals, so escaped quotes work.
-func parseFilter(src string, attrs map[string]bool) (func(get func(string) string) bool, error) {
+// grammar is the SCIM filter subset the fake accepts: per collection, each attribute that can be
+// filtered and the operators it takes. Clauses combine with and, or and parentheses.
+type grammar map[string]map[string][]string
+
+// filterGrammar is the one table of what PingOne documents, and so all the fake accepts; anything
+// else (ne, co, pr, gt, ge, lt, le, not, or another attribute) is PingOne's 400 for a bad filter.
+// When a tenant proves more (the conformance suite reports what one accepts), widen it here: an
+// operator beyond eq, sw and ew also needs its comparison in compare, and a new attribute its
+// value in the resource's attr method.
+func filterGrammar() grammar {
+	return grammar{
+		// The spec: "only the id and name parameters are supported"; the docs' quick reference
+		// lists name sw and id eq; the Terraform provider looks populations up with name eq.
+		"populations": {
+			"id":   {"eq"},
+			"name": {"eq", "sw"},
+		},
+		// The users reference: eq on these six attributes; the admin docs add sw on them and ew
+		// on email, name.given and name.family. Nothing documents a filter on a user's id.
+		"users": {
+			"username":      {"eq", "sw"},
+			"email":         {"eq", "sw", "ew"},
+			"name.given":    {"eq", "sw", "ew"},
+			"name.family":   {"eq", "sw", "ew"},
+			"mobilePhone":   {"eq", "sw"},
+			"population.id": {"eq", "sw"},
+		},
+	}
+}
+
+// FilterGrammar returns the SCIM filters the fake accepts, which are those PingOne documents:
+// collection ("populations", "users") → attribute → operators. Clauses combine with and, or and
+// parentheses. The conformance suite tries every one on a tenant.
+func FilterGrammar() map[string]map[string][]string { return filterGrammar() }
+
+// compare applies a supported operator; values compare ignoring case, as SCIM does for strings
+// that are not case-exact.
+func compare(op, have, want string) bool {
+	have, want = strings.ToLower(have), strings.ToLower(want)
+	switch op {
+	case "eq":
+		return have == want
+	case "sw":
+		return strings.HasPrefix(have, want)
+	case "ew":
+		return strings.HasSuffix(have, want)
+	}
+	return false
+}
+
+// matcher reports whether a resource matches; get returns the value of a canonical attribute name.
+type matcher = func(get func(attr string) string) bool
+
+// parseFilter compiles src against the attributes and operators in attrs. Attribute names,
+// operators and the keywords and/or match ignoring case; values are JSON string literals, so
+// escaped quotes work. The error says what is wrong, for the INVALID_FILTER detail.
+func parseFilter(src string, attrs map[string][]string) (matcher, error) {
 	p := &filterParser{src: src, attrs: attrs}
 	m, err := p.or()
 	if err != nil {
@@ -22,12 +76,10 @@ func parseFilter(src string, attrs map[string]bool) (func(get func(string) strin
 	return m, nil
 }
 
-type matcher = func(get func(string) string) bool
-
 type filterParser struct {
 	src   string
 	pos   int
-	attrs map[string]bool
+	attrs map[string][]string
 }
 
 func (p *filterParser) skipSpace() {
@@ -50,10 +102,10 @@ func (p *filterParser) word() string {
 	return p.src[start:p.pos]
 }
 
-func (p *filterParser) peekWord(w string) bool {
+// keyword consumes w (ignoring case) if it comes next as a whole word.
+func (p *filterParser) keyword(w string) bool {
 	save := p.pos
-	got := p.word()
-	if strings.EqualFold(got, w) && (p.pos == len(p.src) || p.src[p.pos] == ' ' || p.src[p.pos] == '(') {
+	if strings.EqualFold(p.word(), w) && (p.pos == len(p.src) || p.src[p.pos] == ' ' || p.src[p.pos] == '(') {
 		return true
 	}
 	p.pos = save
@@ -62,36 +114,29 @@ func (p *filterParser) peekWord(w string) bool {
 
 func (p *filterParser) or() (matcher, error) {
 	left, err := p.and()
-	if err != nil {
-		return nil, err
-	}
-	for p.peekWord("or") {
-		right, err := p.and()
-		if err != nil {
-			return nil, err
+	for err == nil && p.keyword("or") {
+		var right matcher
+		if right, err = p.and(); err == nil {
+			l := left
+			left = func(get func(string) string) bool { return l(get) || right(get) }
 		}
-		l := left
-		left = func(get func(string) string) bool { return l(get) || right(get) }
 	}
-	return left, nil
+	return left, err
 }
 
 func (p *filterParser) and() (matcher, error) {
 	left, err := p.factor()
-	if err != nil {
-		return nil, err
-	}
-	for p.peekWord("and") {
-		right, err := p.factor()
-		if err != nil {
-			return nil, err
+	for err == nil && p.keyword("and") {
+		var right matcher
+		if right, err = p.factor(); err == nil {
+			l := left
+			left = func(get func(string) string) bool { return l(get) && right(get) }
 		}
-		l := left
-		left = func(get func(string) string) bool { return l(get) && right(get) }
 	}
-	return left, nil
+	return left, err
 }
 
+// factor reads a parenthesised filter or one clause: attribute, operator, quoted value.
 func (p *filterParser) factor() (matcher, error) {
 	p.skipSpace()
 	if p.pos < len(p.src) && p.src[p.pos] == '(' {
@@ -106,42 +151,45 @@ func (p *filterParser) factor() (matcher, error) {
 		p.pos++
 		return m, nil
 	}
-	if p.peekWord("not") {
-		m, err := p.factor()
-		if err != nil {
-			return nil, err
-		}
-		return func(get func(string) string) bool { return !m(get) }, nil
+	at := p.pos
+	name := p.word()
+	if name == "" {
+		return nil, fmt.Errorf("expected an attribute at %d", at)
 	}
-	attr := strings.ToLower(p.word())
+	attr, ops := p.attribute(name)
 	if attr == "" {
-		return nil, fmt.Errorf("expected an attribute at %d", p.pos)
+		return nil, fmt.Errorf("%q cannot be filtered on here (at %d); supported: %s", name, at, strings.Join(p.supported(), ", "))
 	}
-	if !p.attrs[attr] {
-		return nil, fmt.Errorf("attribute %q is not supported in filters here", attr)
-	}
+	p.skipSpace()
+	at = p.pos
 	op := strings.ToLower(p.word())
+	if !slices.Contains(ops, op) {
+		return nil, fmt.Errorf("operator %q is not supported for %s (at %d); it takes %s", op, attr, at, strings.Join(ops, ", "))
+	}
 	val, err := p.value()
 	if err != nil {
 		return nil, err
 	}
-	v := strings.ToLower(val)
-	var cmp func(string) bool
-	switch op {
-	case "eq":
-		cmp = func(s string) bool { return strings.ToLower(s) == v }
-	case "ne":
-		cmp = func(s string) bool { return strings.ToLower(s) != v }
-	case "sw":
-		cmp = func(s string) bool { return strings.HasPrefix(strings.ToLower(s), v) }
-	case "ew":
-		cmp = func(s string) bool { return strings.HasSuffix(strings.ToLower(s), v) }
-	case "co":
-		cmp = func(s string) bool { return strings.Contains(strings.ToLower(s), v) }
-	default:
-		return nil, fmt.Errorf("unsupported operator %q", op)
+	return func(get func(string) string) bool { return compare(op, get(attr), val) }, nil
+}
+
+// attribute returns the canonical name of a filterable attribute and its operators, or "".
+func (p *filterParser) attribute(name string) (string, []string) {
+	for attr, ops := range p.attrs {
+		if strings.EqualFold(attr, name) {
+			return attr, ops
+		}
 	}
-	return func(get func(string) string) bool { return cmp(get(attr)) }, nil
+	return "", nil
+}
+
+func (p *filterParser) supported() []string {
+	var out []string
+	for attr, ops := range p.attrs {
+		out = append(out, attr+" ("+strings.Join(ops, ", ")+")")
+	}
+	slices.Sort(out)
+	return out
 }
 
 // value reads a JSON string literal.

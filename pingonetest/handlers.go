@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -18,7 +19,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/seedb6d25dc8/pingone"
+	jsonv2 "github.com/go-json-experiment/json"
 )
 
 // apiError is a PingOne error document.
@@ -393,17 +394,28 @@ func (s *Server) tokenEndpoint(w http.ResponseWriter, r *http.Request, envID str
 	}
 }
 
-// decodeBody checks the content type and decodes JSON into v.
-func decodeBody(r *http.Request, body []byte, v any, types ...string) *apiError {
+// decodeBody checks the content type and decodes the JSON body into v, which is one of the
+// fake's own request types. Member names match exactly (encoding/json would take "NAME" for
+// "name"); with strict, a member v does not have is refused, naming it. A value of the wrong type
+// is refused naming its member.
+func decodeBody(r *http.Request, body []byte, v any, strict bool, types ...string) *apiError {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || !slices.Contains(append(types, "application/json"), mt) {
 		return newError(http.StatusUnsupportedMediaType, "INVALID_REQUEST", "The request could not be completed. The Content-Type is not supported.")
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(v); err != nil || dec.More() {
-		return newError(http.StatusBadRequest, "INVALID_DATA", "The request could not be completed. The request body is not valid JSON.")
+	err = jsonv2.Unmarshal(body, v, jsonv2.RejectUnknownMembers(strict))
+	var se *jsonv2.SemanticError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &se) && se.JSONPointer != "":
+		target := strings.ReplaceAll(strings.TrimPrefix(string(se.JSONPointer), "/"), "/", ".")
+		if errors.Is(se.Err, jsonv2.ErrUnknownName) {
+			return invalidData(target, "INVALID_VALUE", "unknown or read-only member "+strconv.Quote(target))
+		}
+		return invalidData(target, "INVALID_VALUE", "a value of the wrong type")
 	}
-	return nil
+	return newError(http.StatusBadRequest, "INVALID_DATA", "The request could not be completed. The request body is not valid JSON.")
 }
 
 // link is a HAL link.
@@ -413,28 +425,22 @@ type link struct {
 
 func baseURL(r *http.Request) string { return "http://" + r.Host + "/v1" }
 
-// populationJSON and userJSON add the _links a real response carries.
-type populationJSON struct {
-	Links map[string]link `json:"_links"`
-	pingone.Population
-	UserCount int `json:"userCount"`
+// A cursor is the offset into the filtered result, and with WithFilterInCursor the filter too,
+// base64url-encoded to keep it opaque.
+func (s *Server) encodeCursor(offset int, filter string) string {
+	c := "o:" + strconv.Itoa(offset)
+	if s.cfg.filterInCursor {
+		c += ";" + filter
+	}
+	return base64.RawURLEncoding.EncodeToString([]byte(c))
 }
 
-type userJSON struct {
-	Links map[string]link `json:"_links"`
-	pingone.User
-}
-
-// Cursors are the offset into the filtered result, base64url-encoded to keep them opaque.
-func encodeCursor(offset int) string {
-	return base64.RawURLEncoding.EncodeToString([]byte("o:" + strconv.Itoa(offset)))
-}
-
-func decodeCursor(c string) (int, bool) {
+func decodeCursor(c string) (offset int, filter string, ok bool) {
 	b, err := base64.RawURLEncoding.DecodeString(c)
 	if err != nil || !bytes.HasPrefix(b, []byte("o:")) {
-		return 0, false
+		return 0, "", false
 	}
-	n, err := strconv.Atoi(string(b[2:]))
-	return n, err == nil && n >= 0
+	n, filter, _ := strings.Cut(string(b[2:]), ";")
+	offset, err = strconv.Atoi(n)
+	return offset, filter, err == nil && offset >= 0
 }

@@ -5,12 +5,99 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-
-	"github.com/seedb6d25dc8/pingone"
+	"time"
 )
 
-// Handlers below run with s.mu held only where they touch state; each returns a status, a body
-// to encode (nil for none) or a PingOne error.
+// The fake's own model of PingOne's resources. Request bodies decode into the *Body types with
+// decodeBody, never with the SDK's decoder, so a field the SDK misnames or mistypes is caught
+// here rather than read back by the same mistake.
+
+// ref names another resource: {"id": "…"}.
+type ref struct {
+	ID string `json:"id"`
+}
+
+// populationBody is what POST and PUT …/populations take: the writable members of PingOne's
+// Population.
+type populationBody struct {
+	Name                   string   `json:"name"`
+	Description            string   `json:"description,omitempty"`
+	Default                bool     `json:"default"`
+	PasswordPolicy         *ref     `json:"passwordPolicy,omitempty"`
+	Theme                  *ref     `json:"theme,omitempty"`
+	PreferredLanguage      string   `json:"preferredLanguage,omitempty"`
+	AlternativeIdentifiers []string `json:"alternativeIdentifiers,omitempty"`
+}
+
+// population is a stored population. A PUT replaces its populationBody whole, so a response
+// built from a copy never shares anything that changes later.
+type population struct {
+	populationBody
+	ID               string
+	created, updated time.Time
+}
+
+// populationJSON is a population as PingOne returns it.
+type populationJSON struct {
+	Links       map[string]link `json:"_links"`
+	ID          string          `json:"id"`
+	Environment ref             `json:"environment"`
+	populationBody
+	UserCount int    `json:"userCount"`
+	CreatedAt string `json:"createdAt"`
+	UpdatedAt string `json:"updatedAt"`
+}
+
+// userBody is what POST …/users takes (both media types), as far as the fake models it.
+type userBody struct {
+	Username    string    `json:"username"`
+	Email       string    `json:"email"`
+	Name        *userName `json:"name,omitempty"`
+	ExternalID  string    `json:"externalId,omitempty"`
+	MobilePhone string    `json:"mobilePhone,omitempty"`
+	Population  *ref      `json:"population,omitempty"`
+}
+
+type userName struct {
+	Given     string `json:"given,omitempty"`
+	Middle    string `json:"middle,omitempty"`
+	Family    string `json:"family,omitempty"`
+	Formatted string `json:"formatted,omitempty"`
+}
+
+// user is a stored user; popID is its population (userBody.Population is not used).
+type user struct {
+	userBody
+	ID, popID        string
+	created, updated time.Time
+}
+
+// userJSON is a user as PingOne returns it.
+type userJSON struct {
+	Links       map[string]link `json:"_links"`
+	ID          string          `json:"id"`
+	Environment ref             `json:"environment"`
+	userBody
+	Enabled   bool      `json:"enabled"`
+	Lifecycle lifecycle `json:"lifecycle"`
+	CreatedAt string    `json:"createdAt"`
+	UpdatedAt string    `json:"updatedAt"`
+}
+
+type lifecycle struct {
+	Status string `json:"status"`
+}
+
+type userPopulationJSON struct {
+	Links map[string]link `json:"_links"`
+	ID    string          `json:"id"`
+}
+
+// stamp formats a time as PingOne does: UTC with milliseconds.
+func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+
+// Handlers below take s.mu only where they touch state; each returns a status, a body to encode
+// (nil for none) or a PingOne error.
 
 func (s *Server) env(id string) *environment { return s.envs[id] }
 
@@ -23,12 +110,21 @@ func (e *environment) population(id string) *population {
 	return nil
 }
 
+func (e *environment) defaultPopulation() *population {
+	for _, p := range e.pops {
+		if p.Default {
+			return p
+		}
+	}
+	return nil
+}
+
 func (e *environment) user(id string) *user { return e.userByID[id] }
 
 func (e *environment) userCount(popID string) int {
 	n := 0
 	for _, u := range e.users {
-		if u.Population.ID == popID {
+		if u.popID == popID {
 			n++
 		}
 	}
@@ -36,37 +132,65 @@ func (e *environment) userCount(popID string) int {
 }
 
 func (s *Server) populationJSON(r *http.Request, e *environment, p *population) populationJSON {
-	self := baseURL(r) + "/environments/" + e.id + "/populations/" + p.ID
-	links := map[string]link{"self": {self}, "environment": {baseURL(r) + "/environments/" + e.id}}
-	return populationJSON{Links: links, Population: p.Population, UserCount: e.userCount(p.ID)}
+	env := baseURL(r) + "/environments/" + e.id
+	links := map[string]link{"self": {env + "/populations/" + p.ID}, "environment": {env}}
+	if p.Theme != nil {
+		links["theme"] = link{env + "/themes/" + p.Theme.ID}
+	}
+	return populationJSON{Links: links, ID: p.ID, Environment: ref{e.id}, populationBody: p.populationBody,
+		UserCount: e.userCount(p.ID), CreatedAt: stamp(p.created), UpdatedAt: stamp(p.updated)}
 }
 
 func (s *Server) userJSON(r *http.Request, e *environment, u *user) userJSON {
-	self := baseURL(r) + "/environments/" + e.id + "/users/" + u.ID
-	links := map[string]link{"self": {self}, "population": {baseURL(r) + "/environments/" + e.id + "/populations/" + u.Population.ID}}
-	return userJSON{Links: links, User: u.User}
+	env := baseURL(r) + "/environments/" + e.id
+	links := map[string]link{"self": {env + "/users/" + u.ID}, "population": {env + "/populations/" + u.popID}}
+	body := u.userBody
+	body.Population = &ref{u.popID}
+	return userJSON{Links: links, ID: u.ID, Environment: ref{e.id}, userBody: body, Enabled: true,
+		Lifecycle: lifecycle{"ACCOUNT_OK"}, CreatedAt: stamp(u.created), UpdatedAt: stamp(u.updated)}
+}
+
+// sameName says whether two population names collide.
+func (s *Server) sameName(a, b string) bool {
+	if s.cfg.caseSensitiveNames {
+		return a == b
+	}
+	return strings.EqualFold(a, b)
 }
 
 // checkPopulation validates a population body against the environment; self is the population
 // being replaced, or nil on create.
-func (e *environment) checkPopulation(in *pingone.Population, self *population, conflict int) *apiError {
+func (s *Server) checkPopulation(e *environment, in *populationBody, self *population) *apiError {
 	if strings.TrimSpace(in.Name) == "" {
 		return invalidData("name", "REQUIRED_VALUE", "name is required")
 	}
 	for _, p := range e.pops {
-		if p != self && strings.EqualFold(p.Name, in.Name) {
+		if p != self && s.sameName(p.Name, in.Name) {
 			err := invalidData("name", "UNIQUENESS_VIOLATION", "name must be unique within the environment")
-			err.status = conflict
+			err.status = s.cfg.conflictStatus
 			err.Details[0].InnerError = map[string]any{"existingId": p.ID}
 			return err
 		}
 	}
-	for _, ref := range []*pingone.Ref{in.PasswordPolicy, in.Theme} {
-		if ref != nil && ref.ID == "" {
-			return invalidData("passwordPolicy.id", "REQUIRED_VALUE", "a referenced object needs an id")
-		}
+	if in.PasswordPolicy != nil && in.PasswordPolicy.ID == "" {
+		return invalidData("passwordPolicy.id", "REQUIRED_VALUE", "a password policy needs an id")
+	}
+	if in.Theme != nil && in.Theme.ID == "" {
+		return invalidData("theme.id", "REQUIRED_VALUE", "a theme needs an id")
 	}
 	return nil
+}
+
+// fill sets what PingOne fills in when a create or replace leaves it out: the environment's
+// language (seed-003 shows "en") and its default theme (seed-003 shows a theme nobody asked for;
+// the population pages say an omitted theme reverts to the default).
+func (e *environment) fill(p *population) {
+	if p.PreferredLanguage == "" {
+		p.PreferredLanguage = "en"
+	}
+	if p.Theme == nil {
+		p.Theme = &ref{e.theme}
+	}
 }
 
 // setDefault makes p the only default population.
@@ -77,22 +201,19 @@ func (e *environment) setDefault(p *population) {
 }
 
 func (s *Server) createPopulation(r *http.Request, envID string, body []byte) (int, any, *apiError) {
-	var in pingone.Population
-	if e := decodeBody(r, body, &in); e != nil {
+	var in populationBody
+	if e := decodeBody(r, body, &in, !s.cfg.ignoreUnknownFields); e != nil {
 		return 0, nil, e
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e := s.env(envID)
-	if err := e.checkPopulation(&in, nil, s.cfg.conflictStatus); err != nil {
+	if err := s.checkPopulation(e, &in, nil); err != nil {
 		return 0, nil, err
 	}
 	now := s.now()
-	p := &population{in}
-	p.ID, p.Environment, p.CreatedAt, p.UpdatedAt, p.Extra = s.newID(), &pingone.Ref{ID: envID}, now, now, nil
-	if p.PreferredLanguage == "" {
-		p.PreferredLanguage = "en"
-	}
+	p := &population{populationBody: in, ID: s.newID(), created: now, updated: now}
+	e.fill(p)
 	e.pops = append(e.pops, p)
 	if p.Default {
 		e.setDefault(p)
@@ -112,8 +233,8 @@ func (s *Server) getPopulation(r *http.Request, envID, id string) (int, any, *ap
 }
 
 func (s *Server) updatePopulation(r *http.Request, envID, id string, body []byte) (int, any, *apiError) {
-	var in pingone.Population
-	if e := decodeBody(r, body, &in); e != nil {
+	var in populationBody
+	if e := decodeBody(r, body, &in, !s.cfg.ignoreUnknownFields); e != nil {
 		return 0, nil, e
 	}
 	s.mu.Lock()
@@ -123,26 +244,36 @@ func (s *Server) updatePopulation(r *http.Request, envID, id string, body []byte
 	if p == nil {
 		return 0, nil, notFound()
 	}
-	if err := e.checkPopulation(&in, p, s.cfg.conflictStatus); err != nil {
+	if err := s.checkPopulation(e, &in, p); err != nil {
 		return 0, nil, err
 	}
 	if p.Default && !in.Default {
-		// PingOne's docs are silent here; an environment keeps one default population, so the
-		// fake refuses to leave it without one. Make another population the default instead.
-		return 0, nil, invalidData("default", "INVALID_VALUE",
-			"the default population cannot be un-defaulted; make another population the default instead")
+		switch s.cfg.undefault {
+		case UndefaultRefused:
+			return 0, nil, invalidData("default", "INVALID_VALUE",
+				"the default population cannot be un-defaulted; make another population the default instead")
+		case UndefaultIgnored:
+			in.Default = true
+		}
 	}
-	// PUT replaces: every writable field comes from the body, omitted ones are cleared.
-	keep := p.Population
-	p.Population = in
-	p.ID, p.Environment, p.CreatedAt, p.UpdatedAt, p.Extra = keep.ID, keep.Environment, keep.CreatedAt, s.now(), nil
-	if p.PreferredLanguage == "" {
-		p.PreferredLanguage = "en"
-	}
+	// PUT replaces: every writable field comes from the body, omitted ones are cleared or
+	// reset to the environment's.
+	p.populationBody, p.updated = in, s.now()
+	e.fill(p)
 	if p.Default {
 		e.setDefault(p)
 	}
 	return http.StatusOK, s.populationJSON(r, e, p), nil
+}
+
+// deleteRefused is the answer to a delete PingOne refuses, shaped by WithDeleteRefusal.
+func (s *Server) deleteRefused(msg string) *apiError {
+	status := s.cfg.deleteStatus
+	if s.cfg.deleteDetail == "" {
+		return newError(status, defaultCode(status), "The request could not be completed. "+msg)
+	}
+	return newError(status, defaultCode(status), "The request could not be completed. One or more validation errors were in the request.",
+		errorDetail{Code: s.cfg.deleteDetail, Target: "population", Message: msg})
 }
 
 func (s *Server) deletePopulation(envID, id string) (int, any, *apiError) {
@@ -150,17 +281,16 @@ func (s *Server) deletePopulation(envID, id string) (int, any, *apiError) {
 	defer s.mu.Unlock()
 	e := s.env(envID)
 	p := e.population(id)
-	users := e.userCount(id)
-	constraint := func(msg string) *apiError { return invalidData("population", "CONSTRAINT_VIOLATION", msg) }
 	switch {
 	case p == nil:
 		return 0, nil, notFound()
 	case len(e.pops) == 1:
-		return 0, nil, constraint("An environment must contain at least one population.")
+		return 0, nil, s.deleteRefused("An environment must contain at least one population.")
 	case p.Default:
-		return 0, nil, constraint("The default population cannot be deleted. Make another population the default first.")
-	case users > 0:
-		return 0, nil, constraint("The population cannot be deleted because it contains " + strconv.Itoa(users) + " users. Move or delete them first.")
+		return 0, nil, s.deleteRefused("The default population cannot be deleted. Make another population the default first.")
+	}
+	if n := e.userCount(id); n > 0 {
+		return 0, nil, s.deleteRefused("The population cannot be deleted because it contains " + strconv.Itoa(n) + " users. Move or delete them first.")
 	}
 	e.pops = removeFirst(e.pops, p)
 	return http.StatusNoContent, nil, nil
@@ -176,8 +306,9 @@ func removeFirst[T comparable](s []T, v T) []T {
 }
 
 func (s *Server) createUser(r *http.Request, envID string, body []byte) (int, any, *apiError) {
-	var in pingone.User
-	if e := decodeBody(r, body, &in, "application/vnd.pingidentity.user.import+json"); e != nil {
+	var in userBody
+	// PingOne documents that a user body's unknown attributes are ignored.
+	if e := decodeBody(r, body, &in, false, "application/vnd.pingidentity.user.import+json"); e != nil {
 		return 0, nil, e
 	}
 	s.mu.Lock()
@@ -194,28 +325,23 @@ func (s *Server) createUser(r *http.Request, envID string, body []byte) (int, an
 		err.status = s.cfg.conflictStatus
 		return 0, nil, err
 	}
-	var pop *population
+	pop := e.defaultPopulation()
 	if in.Population != nil {
 		if pop = e.population(in.Population.ID); pop == nil {
 			return 0, nil, invalidData("population.id", "INVALID_VALUE", "the population does not exist")
 		}
-	} else {
-		for _, p := range e.pops {
-			if p.Default {
-				pop = p
-			}
-		}
+	} else if pop == nil {
+		return 0, nil, invalidData("population.id", "REQUIRED_VALUE", "the environment has no default population; name one")
 	}
 	u := s.addUser(e, in, pop.ID)
 	return http.StatusCreated, s.userJSON(r, e, u), nil
 }
 
 // addUser stores a new user in the population, filling the server's fields. Callers hold s.mu.
-func (s *Server) addUser(e *environment, in pingone.User, popID string) *user {
+func (s *Server) addUser(e *environment, in userBody, popID string) *user {
 	now := s.now()
-	u := &user{in}
-	u.ID, u.Environment, u.Population, u.CreatedAt, u.UpdatedAt, u.Extra = s.newID(), &pingone.Ref{ID: e.id}, &pingone.Ref{ID: popID}, now, now, nil
-	u.Enabled, u.Lifecycle = true, pingone.UserLifecycle{Status: "ACCOUNT_OK"}
+	in.Population = nil
+	u := &user{userBody: in, ID: s.newID(), popID: popID, created: now, updated: now}
 	e.users = append(e.users, u)
 	e.usernames[strings.ToLower(u.Username)] = true
 	e.userByID[u.ID] = u
@@ -247,11 +373,6 @@ func (s *Server) deleteUser(envID, id string) (int, any, *apiError) {
 	return http.StatusNoContent, nil, nil
 }
 
-type userPopulationJSON struct {
-	Links map[string]link `json:"_links"`
-	ID    string          `json:"id"`
-}
-
 func (s *Server) getUserPopulation(r *http.Request, envID, id string) (int, any, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -264,17 +385,15 @@ func (s *Server) getUserPopulation(r *http.Request, envID, id string) (int, any,
 }
 
 func (s *Server) userPopulationJSON(r *http.Request, e *environment, u *user) userPopulationJSON {
-	return userPopulationJSON{ID: u.Population.ID, Links: map[string]link{
+	return userPopulationJSON{ID: u.popID, Links: map[string]link{
 		"self":       {baseURL(r) + "/environments/" + e.id + "/users/" + u.ID + "/population"},
-		"population": {baseURL(r) + "/environments/" + e.id + "/populations/" + u.Population.ID},
+		"population": {baseURL(r) + "/environments/" + e.id + "/populations/" + u.popID},
 	}}
 }
 
 func (s *Server) moveUser(r *http.Request, envID, id string, body []byte) (int, any, *apiError) {
-	var in struct {
-		ID string `json:"id"`
-	}
-	if e := decodeBody(r, body, &in); e != nil {
+	var in ref
+	if e := decodeBody(r, body, &in, !s.cfg.ignoreUnknownFields); e != nil {
 		return 0, nil, e
 	}
 	s.mu.Lock()
@@ -289,12 +408,15 @@ func (s *Server) moveUser(r *http.Request, envID, id string, body []byte) (int, 
 	case e.population(in.ID) == nil:
 		return 0, nil, invalidData("id", "INVALID_VALUE", "the population does not exist")
 	}
-	if u.Population.ID != in.ID {
-		u.Population = &pingone.Ref{ID: in.ID}
-		u.UpdatedAt = s.now()
+	if u.popID != in.ID { // a move to where the user is changes nothing
+		u.popID, u.updated = in.ID, s.now()
 	}
 	return http.StatusOK, s.userPopulationJSON(r, e, u), nil
 }
+
+// maxLimit is the largest limit a list takes: the spec's maximum for users, and the fake's
+// choice for populations, which have no documented one.
+const maxLimit = 1000
 
 // list serves GET …/populations and …/users with filter, limit and cursor.
 func (s *Server) list(r *http.Request, envID, collection string) (int, any, *apiError) {
@@ -302,28 +424,32 @@ func (s *Server) list(r *http.Request, envID, collection string) (int, any, *api
 	limit := s.cfg.pageSize
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			return 0, nil, invalidData("limit", "INVALID_VALUE", "limit must be a positive integer")
+		if err != nil {
+			return 0, nil, invalidData("limit", "INVALID_VALUE", "limit must be an integer")
 		}
-		limit = min(n, s.cfg.pageSize) // like PingOne, a larger limit is not honoured
+		if n < 1 || n > maxLimit {
+			e := invalidData("limit", "OUT_OF_RANGE", "limit must be between 1 and "+strconv.Itoa(maxLimit))
+			e.Details[0].InnerError = map[string]any{"rangeMinimumValue": 1, "rangeMaximumValue": maxLimit}
+			return 0, nil, e
+		}
+		limit = min(n, s.cfg.pageSize) // PingOne documents that it may serve fewer than asked
 	}
-	offset := 0
+	filter, offset := q.Get("filter"), 0
 	if c := q.Get("cursor"); c != "" {
+		var inCursor string
 		var ok bool
-		if offset, ok = decodeCursor(c); !ok {
+		if offset, inCursor, ok = decodeCursor(c); !ok {
 			return 0, nil, invalidData("cursor", "INVALID_VALUE", "the cursor is not valid")
 		}
+		if s.cfg.filterInCursor {
+			filter = inCursor
+		}
 	}
-	attrs := map[string]bool{"id": true, "name": true}
-	if collection == "users" {
-		attrs = map[string]bool{"id": true, "username": true, "email": true, "population.id": true, "name.given": true, "name.family": true, "externalid": true}
-	}
-	var match func(get func(string) string) bool
-	if f := q.Get("filter"); f != "" {
-		m, err := parseFilter(f, attrs)
+	var match matcher
+	if filter != "" {
+		m, err := parseFilter(filter, s.filters[collection])
 		if err != nil {
-			return 0, nil, newError(http.StatusBadRequest, "INVALID_DATA", "The request could not be completed. The filter is not valid.",
-				errorDetail{Code: "INVALID_FILTER", Target: "filter", Message: err.Error()})
+			return 0, nil, invalidData("filter", "INVALID_FILTER", err.Error())
 		}
 		match = m
 	}
@@ -353,14 +479,14 @@ func (s *Server) list(r *http.Request, envID, collection string) (int, any, *api
 	}
 	pageURL := func(off int) string {
 		v := url.Values{}
-		if f := q.Get("filter"); f != "" {
-			v.Set("filter", f)
+		if filter != "" && !(s.cfg.filterInCursor && off > 0) {
+			v.Set("filter", filter)
 		}
 		if q.Get("limit") != "" {
 			v.Set("limit", strconv.Itoa(limit))
 		}
 		if off > 0 {
-			v.Set("cursor", encodeCursor(off))
+			v.Set("cursor", s.encodeCursor(off, filter))
 		}
 		u := baseURL(r) + "/environments/" + envID + "/" + collection
 		if len(v) > 0 {
@@ -383,6 +509,7 @@ func (s *Server) list(r *http.Request, envID, collection string) (int, any, *api
 	}, nil
 }
 
+// attr returns the value of a filterable attribute (canonical name, as in filterGrammar).
 func (p *population) attr(name string) string {
 	switch name {
 	case "id":
@@ -393,22 +520,25 @@ func (p *population) attr(name string) string {
 	return ""
 }
 
+// attr returns the value of a filterable attribute (canonical name, as in filterGrammar).
 func (u *user) attr(name string) string {
+	var n userName
+	if u.Name != nil {
+		n = *u.Name
+	}
 	switch name {
-	case "id":
-		return u.ID
 	case "username":
 		return u.Username
 	case "email":
 		return u.Email
 	case "population.id":
-		return u.Population.ID
+		return u.popID
 	case "name.given":
-		return u.Name.Given
+		return n.Given
 	case "name.family":
-		return u.Name.Family
-	case "externalid":
-		return u.ExternalID
+		return n.Family
+	case "mobilePhone":
+		return u.MobilePhone
 	}
 	return ""
 }

@@ -7,12 +7,16 @@
 //	c, err := srv.Client()
 //	pop, err := c.Populations.Create(ctx, srv.EnvironmentID, &pingone.Population{Name: "Staff"})
 //
-// It enforces what PingOne documents: unique population names (ignoring case), exactly one
-// default population, no deletion of the default population, of a population with users or of
-// the last population, cursor paging with absolute next links, a SCIM filter subset, bearer
-// tokens that expire, rate limits, and PingOne-shaped error bodies with a Correlation-Id header.
-// Faults can be injected with Fail. See the README of this package for where it has to choose
-// between undocumented behaviours.
+// It accepts only what PingOne documents, so that code passing against it relies on nothing
+// PingOne leaves undocumented: the documented SCIM filters and nothing else, limit up to the documented maximum,
+// request bodies with exactly the members PingOne defines (decoded by the fake's own types, not
+// the SDK's). It behaves as PingOne documents: unique population names, one default population
+// that setting another clears, no deletion of the default population, of one with users or of
+// the last one, server-filled theme and language, PUT as a full replace, cursor paging with
+// absolute next links, bearer tokens that expire, rate limits, and PingOne-shaped error bodies
+// with a Correlation-Id header. Faults can be injected with Fail. Where PingOne is silent the
+// fake chooses, and an option selects the other plausible behaviour; README.md lists both kinds
+// of rule, and the conformance suite checks them against a real tenant.
 package pingonetest
 
 import (
@@ -46,8 +50,9 @@ type Server struct {
 	cfg config
 
 	mu            sync.Mutex
-	seq           int // deterministic resource ids and timestamps
-	auxSeq        int // deterministic correlation and error ids, apart so resource ids do not depend on request counts
+	seq           int     // deterministic resource ids and timestamps
+	auxSeq        int     // deterministic correlation and error ids, apart so resource ids do not depend on request counts
+	filters       grammar // filterGrammar, built once
 	envs          map[string]*environment
 	tokens        map[string]token
 	faults        []*Fault
@@ -63,13 +68,21 @@ type config struct {
 	rateLimit      int
 	deterministic  bool
 	conflictStatus int
+	// Rules PingOne does not document; README.md lists them with their defaults.
+	undefault           Undefault
+	caseSensitiveNames  bool
+	deleteStatus        int
+	deleteDetail        string
+	filterInCursor      bool
+	ignoreUnknownFields bool
 }
 
 // Option configures a Server.
 type Option func(*config)
 
-// WithPageSize sets the default page size, which is also the largest limit honoured (default
-// 100; 0 or less means the default).
+// WithPageSize sets the page size of a list without limit, which is also the largest page served
+// (default 100; 0 or less means the default): a larger limit, up to the documented maximum of
+// 1000, is accepted and served in pages of this size, as PingOne warns it may do.
 func WithPageSize(n int) Option { return func(c *config) { c.pageSize = n } }
 
 // WithTokenLifetime sets how long access tokens live (default one hour, as in PingOne; 0 or less
@@ -88,6 +101,50 @@ func WithDeterministicIDs() Option { return func(c *config) { c.deterministic = 
 // default) or 400, the two behaviours PingOne's sources disagree on. The body carries an
 // UNIQUENESS_VIOLATION detail either way. Any other value means 409.
 func WithConflictStatus(status int) Option { return func(c *config) { c.conflictStatus = status } }
+
+// Undefault is what a PUT that leaves out "default" or sends false does to the current default
+// population. PingOne does not document it.
+type Undefault int
+
+const (
+	// UndefaultRefused answers 400 INVALID_DATA with an INVALID_VALUE detail on default: an
+	// environment keeps exactly one default population, changed by making another one the
+	// default. The fake's default.
+	UndefaultRefused Undefault = iota
+	// UndefaultIgnored keeps the population the default and applies the rest of the PUT.
+	UndefaultIgnored
+	// UndefaultAllowed clears the flag and leaves the environment without a default population;
+	// a user created without a population is then refused.
+	UndefaultAllowed
+)
+
+// WithUndefault sets what un-defaulting the default population does (default UndefaultRefused).
+func WithUndefault(u Undefault) Option { return func(c *config) { c.undefault = u } }
+
+// WithCaseSensitiveNames makes population names unique only when equal byte for byte, so "Staff"
+// and "staff" may coexist. By default names are unique ignoring case, as usernames are documented
+// to be. Filters compare ignoring case either way.
+func WithCaseSensitiveNames() Option { return func(c *config) { c.caseSensitiveNames = true } }
+
+// WithDeleteRefusal sets how a refused population delete (the default population, one with users,
+// the last one) is answered: its status, and the code of its one detail ("" for no details). The
+// default is 400 INVALID_DATA with a CONSTRAINT_VIOLATION detail, which the Terraform provider saw
+// for the last population; PingOne documents only that these deletes fail. A status outside
+// 400–499 means 400.
+func WithDeleteRefusal(status int, detailCode string) Option {
+	return func(c *config) { c.deleteStatus, c.deleteDetail = status, detailCode }
+}
+
+// WithFilterInCursor makes the next links of a filtered list carry only limit and cursor, the
+// filter being kept inside the cursor, where by default they repeat the filter and the cursor is
+// only a position. No PingOne source shows a filtered next link; a client must work with both.
+func WithFilterInCursor() Option { return func(c *config) { c.filterInCursor = true } }
+
+// WithUnknownFieldsIgnored makes population bodies (and the body of a user's population move)
+// ignore members other than the writable ones: read-only ones such as id or userCount, or
+// unknown ones. By default such a member is refused with 400 INVALID_DATA naming it. PingOne
+// documents that user bodies ignore unknown attributes, and says nothing for these.
+func WithUnknownFieldsIgnored() Option { return func(c *config) { c.ignoreUnknownFields = true } }
 
 // Request is one request the server received.
 type Request struct {
@@ -129,6 +186,7 @@ type token struct {
 
 type environment struct {
 	id        string
+	theme     string        // the environment's default theme, which a population without one gets
 	pops      []*population // creation order
 	users     []*user
 	usernames map[string]bool  // lowercased, for uniqueness without a scan
@@ -137,18 +195,11 @@ type environment struct {
 
 func (e *environment) usernameTaken(name string) bool { return e.usernames[strings.ToLower(name)] }
 
-type population struct {
-	pingone.Population
-}
-
-type user struct {
-	pingone.User
-}
-
 // NewServer starts a fake PingOne on a loopback port. Close it when done.
 func NewServer(opts ...Option) *Server {
-	s := &Server{envs: map[string]*environment{}, tokens: map[string]token{}}
-	s.cfg = config{pageSize: 100, tokenLifetime: time.Hour, conflictStatus: http.StatusConflict}
+	s := &Server{envs: map[string]*environment{}, tokens: map[string]token{}, filters: filterGrammar()}
+	s.cfg = config{pageSize: 100, tokenLifetime: time.Hour, conflictStatus: http.StatusConflict,
+		deleteStatus: http.StatusBadRequest, deleteDetail: "CONSTRAINT_VIOLATION"}
 	for _, o := range opts {
 		o(&s.cfg)
 	}
@@ -161,17 +212,20 @@ func NewServer(opts ...Option) *Server {
 	if s.cfg.conflictStatus != http.StatusBadRequest {
 		s.cfg.conflictStatus = http.StatusConflict
 	}
+	if s.cfg.deleteStatus < 400 || s.cfg.deleteStatus > 499 {
+		s.cfg.deleteStatus = http.StatusBadRequest
+	}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	s.URL = s.srv.URL + "/v1"
 	s.AuthURL = s.srv.URL
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	env := &environment{id: s.newID(), usernames: map[string]bool{}, userByID: map[string]*user{}}
+	env.theme = s.newAuxID() // apart from resource ids, so those stay as they were before themes
 	s.envs[env.id] = env
 	now := s.now()
-	env.pops = append(env.pops, &population{pingone.Population{
-		ID: s.newID(), Environment: &pingone.Ref{ID: env.id}, Name: "Default", Description: "The default population",
-		Default: true, PreferredLanguage: "en", CreatedAt: now, UpdatedAt: now,
+	env.pops = append(env.pops, &population{ID: s.newID(), created: now, updated: now, populationBody: populationBody{
+		Name: "Default", Description: "The default population", Default: true, PreferredLanguage: "en", Theme: &ref{env.theme},
 	}})
 	s.EnvironmentID = env.id
 	s.ClientID = s.newID()
@@ -245,7 +299,7 @@ func (s *Server) SeedUsers(populationID string, n int) ([]string, error) {
 		for e.usernameTaken(fmt.Sprintf("seed-%d", k)) {
 			k++
 		}
-		u := s.addUser(e, pingone.User{Username: fmt.Sprintf("seed-%d", k), Email: fmt.Sprintf("seed-%d@example.com", k)}, pop.ID)
+		u := s.addUser(e, userBody{Username: fmt.Sprintf("seed-%d", k), Email: fmt.Sprintf("seed-%d@example.com", k)}, pop.ID)
 		ids = append(ids, u.ID)
 	}
 	return ids, nil

@@ -255,6 +255,7 @@ func TestUserRules(t *testing.T) {
 func TestListsPagingAndFilters(t *testing.T) {
 	srv, c := setup(t, pingonetest.WithPageSize(3))
 	ctx, env := t.Context(), srv.EnvironmentID
+	def, _ := c.Populations.GetDefault(ctx, env)
 	names := []string{`Eng "core"`, `Eng \ tools`, "Engineering", "Sales", "Support", "Ünïcode 人"}
 	for _, n := range names {
 		if _, err := c.Populations.Create(ctx, env, &pingone.Population{Name: n}); err != nil {
@@ -288,9 +289,11 @@ func TestListsPagingAndFilters(t *testing.T) {
 		{`name eq "Eng \"core\""`, []string{`Eng "core"`}},
 		{`name eq "Eng \\ tools"`, []string{`Eng \ tools`}},
 		{`name eq "Ünïcode 人"`, []string{"Ünïcode 人"}},
-		{`name sw "S" and name ne "Sales"`, []string{"Support"}},
-		{`(name eq "Sales" or name eq "Support") and not (name eq "Sales")`, []string{"Support"}},
-		{`name eq "Sales" or name eq "Default"`, []string{"Default", "Sales"}},
+		{`name sw "S" and name sw "su"`, []string{"Support"}},
+		{`(name eq "Sales" or name eq "Support") and name sw "Su"`, []string{"Support"}},
+		{`name eq "Sales" OR name eq "Default"`, []string{"Default", "Sales"}},
+		{`name eq "Sales" or name eq "Support" and name eq "Default"`, []string{"Sales"}}, // and binds tighter
+		{`id eq "` + def.ID + `"`, []string{"Default"}},
 	}
 	for _, f := range filters {
 		var got []string
@@ -304,7 +307,9 @@ func TestListsPagingAndFilters(t *testing.T) {
 			t.Errorf("filter %s (-want +got):\n%s", f.filter, diff)
 		}
 	}
-	for _, bad := range []string{`name eq`, `name eq Sales`, `(name eq "a"`, `username eq "a"`, `name gt "a"`, `name eq "a" junk`} {
+	// Only what PingOne documents: anything else is its 400 for a bad filter.
+	for _, bad := range []string{`name eq`, `name eq Sales`, `(name eq "a"`, `username eq "a"`, `name gt "a"`, `name eq "a" junk`,
+		`name ne "a"`, `name co "a"`, `name ew "a"`, `name pr`, `not (name eq "a")`, `id sw "a"`, `description eq "a"`} {
 		_, err := c.Populations.ListPage(ctx, env, &pingone.ListOptions{Filter: bad})
 		if e := apiErr(t, err); e.StatusCode != 400 || !e.HasDetail("INVALID_FILTER") {
 			t.Errorf("filter %s: %v", bad, err)
