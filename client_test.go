@@ -437,39 +437,6 @@ func TestLoggerLinePerAttempt(t *testing.T) {
 	}
 }
 
-func TestNewClientFromEnv(t *testing.T) {
-	for _, k := range []string{"PINGONE_REGION_CODE", "PINGONE_REGION", "PINGONE_ENVIRONMENT_ID", "PINGONE_CLIENT_ID", "PINGONE_CLIENT_SECRET", "PINGONE_API_URL", "PINGONE_AUTH_URL"} {
-		t.Setenv(k, "")
-	}
-	_, err := NewClientFromEnv()
-	for _, k := range []string{"PINGONE_REGION_CODE", "PINGONE_ENVIRONMENT_ID", "PINGONE_CLIENT_ID", "PINGONE_CLIENT_SECRET"} {
-		if err == nil || !strings.Contains(err.Error(), k) {
-			t.Errorf("error %v does not name %s", err, k)
-		}
-	}
-	t.Setenv("PINGONE_REGION", "eu") // the fallback name
-	t.Setenv("PINGONE_ENVIRONMENT_ID", testEnv)
-	t.Setenv("PINGONE_CLIENT_ID", "client-1")
-	t.Setenv("PINGONE_CLIENT_SECRET", testSecret)
-	c, err := NewClientFromEnv()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := c.base.String(); got != "https://api.pingone.eu/v1" {
-		t.Errorf("base = %s", got)
-	}
-	t.Setenv("PINGONE_REGION_CODE", "mars")
-	if _, err := NewClientFromEnv(); !errors.Is(err, ErrInvalidArgument) {
-		t.Errorf("bad region: err = %v", err)
-	}
-	t.Setenv("PINGONE_REGION_CODE", "")
-	t.Setenv("PINGONE_API_URL", "http://127.0.0.1:1/v1")
-	t.Setenv("PINGONE_AUTH_URL", "http://127.0.0.1:1")
-	if c, err = NewClientFromEnv(); err != nil || c.base.String() != "http://127.0.0.1:1/v1" {
-		t.Errorf("overrides: %v, %v", c, err)
-	}
-}
-
 func TestWorkerClientPostAuthStyle(t *testing.T) {
 	// An app configured for client_secret_post refuses Basic; the client falls back to the form.
 	mt := httpmock.NewMockTransport()
