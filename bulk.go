@@ -45,16 +45,16 @@ type BulkProgress struct {
 // BulkResult says what a bulk job did. Users in none of Moved, Skipped, Failed and WouldMove were
 // not reached (the ctx ended first); running the job again picks them up.
 type BulkResult struct {
-	Moved     int
-	Skipped   int
-	Failed    []BulkFailure
-	WouldMove []string // DryRun: the users that would move
+	Moved     int           // users moved to the target population
+	Skipped   int           // users already in the target population
+	Failed    []BulkFailure // users that could not be moved, with the reason
+	WouldMove []string      // DryRun: the users that would move
 }
 
 // BulkFailure is one user a bulk job could not move.
 type BulkFailure struct {
-	UserID string
-	Err    error
+	UserID string // the user's ID
+	Err    error  // the last error moving it, such as an *APIError
 }
 
 const (
