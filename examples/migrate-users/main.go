@@ -57,27 +57,30 @@ type config struct {
 }
 
 const usageText = `Usage:
-  migrate-users -from POPULATION -to POPULATION [-filter SCIM] [-concurrency N] [-dry-run] [-retire]
+  migrate-users -from POPULATION -to POPULATION [-filter SCIM] [-concurrency N]
+                [-dry-run] [-retire]
   migrate-users -demo [-demo-users N] [-demo-rate N] [any flag above]
 
-Moves every user of one PingOne population to another (each named by name or id) at the rate
-PingOne allows, and with -retire deletes the emptied population. Interrupted, it resumes when
-run again: only users still in the source population are moved.
+Moves every user of one PingOne population to another (by name or id) at the
+rate PingOne allows; with -retire, then deletes the emptied population. When
+interrupted, run it again: it moves only the users still in the source.
 
 Environment (required unless -demo):
-  PINGONE_REGION_CODE            NA, CA, EU, AU, SG or AP
-  PINGONE_ENVIRONMENT_ID         the environment of the worker app
-  PINGONE_CLIENT_ID              the worker app's client ID
-  PINGONE_CLIENT_SECRET          the worker app's client secret
-  PINGONE_TARGET_ENVIRONMENT_ID  the environment to work in (default: PINGONE_ENVIRONMENT_ID)
-  PINGONE_API_URL, PINGONE_AUTH_URL  optional: other hosts, instead of the region's
+  PINGONE_REGION_CODE     NA, CA, EU, AU, SG or AP
+  PINGONE_ENVIRONMENT_ID  the environment of the worker app
+  PINGONE_CLIENT_ID       the worker app's client ID
+  PINGONE_CLIENT_SECRET   the worker app's client secret
+  PINGONE_TARGET_ENVIRONMENT_ID
+                          the environment to work in (default: the worker's)
+  PINGONE_API_URL, PINGONE_AUTH_URL
+                          other hosts than the region's (optional)
 
 Flags:
 `
 
 const usageExit = `
-Exit status: 0 every user moved; 1 some users not moved, or the job failed; 2 bad usage or
-configuration (nothing changed); 130 interrupted (run again to resume).
+Exit status: 0 every user moved; 1 some users not moved, or the job failed;
+2 bad usage or configuration (nothing changed); 130 interrupted (run it again).
 `
 
 // parseFlags reads and checks the command line. Every refusal is one line, and comes before
@@ -89,11 +92,11 @@ func parseFlags(args []string, stdout io.Writer) (*config, error) {
 	fs.Usage = func() {}
 	fs.StringVar(&cfg.from, "from", "", "source population, by name or id (with -demo: Legacy)")
 	fs.StringVar(&cfg.to, "to", "", "target population, by name or id (with -demo: Employees)")
-	fs.StringVar(&cfg.filter, "filter", "", `move only the users matching this SCIM filter, such as 'email ew "@acme.com"'`)
+	fs.StringVar(&cfg.filter, "filter", "", `move only users matching this SCIM filter, e.g. 'email ew "@acme.com"'`)
 	fs.IntVar(&cfg.concurrency, "concurrency", 8, "most moves in flight; halved on a 429, then grown back")
 	fs.BoolVar(&cfg.dryRun, "dry-run", false, "count the users that would move; change nothing")
 	fs.BoolVar(&cfg.retire, "retire", false, "delete the source population once it is empty (not with -filter)")
-	fs.BoolVar(&cfg.demo, "demo", false, "run on pingonetest, an in-memory PingOne in this process, instead of a tenant")
+	fs.BoolVar(&cfg.demo, "demo", false, "run on an in-memory PingOne (pingonetest) instead of a tenant")
 	fs.IntVar(&cfg.demoUsers, "demo-users", 5000, "with -demo: users to seed in the source population")
 	fs.IntVar(&cfg.demoRate, "demo-rate", 500, "with -demo: the fake's rate limit, in requests per second")
 	if err := fs.Parse(args); err != nil {
@@ -122,9 +125,7 @@ func parseFlags(args []string, stdout io.Writer) (*config, error) {
 		return nil, fmt.Errorf("-demo-rate must be at least 1 request a second, not %d", cfg.demoRate)
 	case !cfg.demo && (set["demo-users"] || set["demo-rate"]):
 		return nil, errors.New("-demo-users and -demo-rate need -demo")
-	case cfg.from == "" || cfg.to == "":
-		return nil, errors.New("-from and -to are required (or -demo, to try it on an in-memory PingOne)")
-	case strings.EqualFold(strings.TrimSpace(cfg.from), strings.TrimSpace(cfg.to)):
+	case cfg.from != "" && strings.EqualFold(strings.TrimSpace(cfg.from), strings.TrimSpace(cfg.to)):
 		return nil, fmt.Errorf("-from and -to are both %q: nothing to move", cfg.from)
 	case cfg.retire && cfg.filter != "":
 		return nil, errors.New("-retire moves every user, so it cannot be combined with -filter")
@@ -155,8 +156,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		defer stopDemo()
 		fmt.Fprintf(stdout, "Demo (-demo): in-memory PingOne, %d users in %q, limit %d requests/s.\n", cfg.demoUsers, demoSource, cfg.demoRate)
 	} else {
+		// Both problems at once: a first run usually has neither the flags nor the variables.
+		var problems []string
+		if cfg.from == "" || cfg.to == "" {
+			problems = append(problems, "-from and -to are required")
+		}
 		if c, envID, err = connect(); err != nil {
-			return usageErr("%v (set them, or use -demo to try it on an in-memory PingOne)", err)
+			problems = append(problems, err.Error())
+		}
+		if len(problems) > 0 {
+			return usageErr("%s (or use -demo to try it on an in-memory PingOne)", strings.Join(problems, "; "))
 		}
 		fmt.Fprintf(stdout, "Tenant: %s, environment %s.\n", c, envID)
 	}
@@ -177,15 +186,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	var mode []string
 	if cfg.filter != "" {
-		mode = append(mode, "matching "+cfg.filter)
+		mode = append(mode, "only those matching "+cfg.filter)
 	}
 	if cfg.dryRun {
-		mode = append(mode, "dry run: nothing is changed")
+		mode = append(mode, "dry run")
 	}
 	if cfg.retire {
-		mode = append(mode, "then deleting the source")
+		mode = append(mode, "then deleting it")
 	}
-	fmt.Fprintf(stdout, "Moving the users of %q (%d users) to %q", from.Name, from.UserCount, to.Name)
+	fmt.Fprintf(stdout, "Moving users from %q (%d users) to %q", from.Name, from.UserCount, to.Name)
 	if len(mode) > 0 {
 		fmt.Fprintf(stdout, " (%s)", strings.Join(mode, "; "))
 	}

@@ -106,7 +106,7 @@ func TestRefusedBeforeAnythingRuns(t *testing.T) {
 		{[]string{"-from", "Old", "-to", "New", "-demo-users", "10"}, "migrate-users: -demo-users and -demo-rate need -demo (see -h)"},
 		{[]string{"-from", "Old", "-to", "old"}, `migrate-users: -from and -to are both "Old": nothing to move (see -h)`},
 		{[]string{"-demo", "-to", "Legacy"}, `migrate-users: -from and -to are both "Legacy": nothing to move (see -h)`},
-		{[]string{"-from", "Old"}, "migrate-users: -from and -to are required (or -demo, to try it on an in-memory PingOne) (see -h)"},
+		{[]string{"-from", "Old"}, "migrate-users: -from and -to are required (or use -demo to try it on an in-memory PingOne)"},
 		{[]string{"-from", "Old", "-to", "New", "-retire", "-filter", `username eq "a"`}, "migrate-users: -retire moves every user, so it cannot be combined with -filter (see -h)"},
 		{[]string{"-from", "Old", "-to", "New", "-colour"}, "migrate-users: flag provided but not defined: -colour (see -h)"},
 		{[]string{"-from", "Old", "-to", "New", "-concurrency", "many"}, `migrate-users: invalid value "many" for flag -concurrency: parse error (see -h)`},
@@ -128,9 +128,9 @@ func TestRefusedBeforeAnythingRuns(t *testing.T) {
 func TestNoTenantConfiguredNeedsDemo(t *testing.T) {
 	clearEnv(t)
 	var out, errOut bytes.Buffer
-	code := run(t.Context(), []string{"-from", "Legacy", "-to", "Employees"}, &out, &errOut)
-	want := "migrate-users: pingone: configuration from the environment: missing PINGONE_REGION_CODE, PINGONE_ENVIRONMENT_ID, " +
-		"PINGONE_CLIENT_ID, PINGONE_CLIENT_SECRET: pingone: invalid argument (set them, or use -demo to try it on an in-memory PingOne)\n"
+	code := run(t.Context(), nil, &out, &errOut)
+	want := "migrate-users: -from and -to are required; pingone: configuration from the environment: missing PINGONE_REGION_CODE, " +
+		"PINGONE_ENVIRONMENT_ID, PINGONE_CLIENT_ID, PINGONE_CLIENT_SECRET: pingone: invalid argument (or use -demo to try it on an in-memory PingOne)\n"
 	if diff := cmp.Diff(fmt.Sprintf("exit %d\n%s", exitUsage, want), fmt.Sprintf("exit %d\n%s", code, errOut.String())); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
@@ -198,7 +198,7 @@ func TestInterruptedRunResumes(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	var out bytes.Buffer
-	w := &cancelOn{w: &out, marker: "Moving the users", cancel: cancel}
+	w := &cancelOn{w: &out, marker: "Moving users from", cancel: cancel}
 	args := []string{"-from", "Old", "-to", "New"}
 	if code := run(ctx, args, w, io.Discard); code != exitInterrupted {
 		t.Fatalf("exit %d, want %d:\n%s", code, exitInterrupted, out.String())
