@@ -48,16 +48,16 @@ type BulkProgress struct {
 // sent when the ctx ends get 5 seconds to finish and are counted by their answer; one still
 // unanswered then is in Failed, with an error saying its outcome is unknown.
 type BulkResult struct {
-	Moved     int
-	Skipped   int
-	Failed    []BulkFailure
-	WouldMove []string // DryRun: the users that would move
+	Moved     int           // users moved to the target population
+	Skipped   int           // users already in the target population
+	Failed    []BulkFailure // users that could not be moved, with the reason
+	WouldMove []string      // DryRun: the users that would move
 }
 
 // BulkFailure is one user a bulk job could not move.
 type BulkFailure struct {
-	UserID string
-	Err    error
+	UserID string // the user's ID
+	Err    error  // the last error moving it, such as an *APIError
 }
 
 // moveGrace is how long the moves already sent when a bulk job's ctx ends may take to finish.

@@ -42,7 +42,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -78,6 +77,8 @@ type Client struct {
 	hide      secrets // the client secret's forms, redacted from every error
 	logger    *slog.Logger
 	decoders  sync.Pool // *bodyDecoder
+
+	environmentID string // the worker app's environment, for EnvironmentID; "" for NewClient
 }
 
 // Option configures a Client.
@@ -191,7 +192,7 @@ func NewWorkerClient(region Region, environmentID, clientID, clientSecret string
 		}
 		authURL = region.AuthURL()
 	}
-	au, err := parseServiceURL("auth URL", authURL)
+	au, err := parseServiceURL("auth URL (WithAuthURL)", authURL)
 	if err != nil {
 		return nil, err
 	}
@@ -207,51 +208,11 @@ func NewWorkerClient(region Region, environmentID, clientID, clientSecret string
 	// connection errors (asking for a token twice is harmless).
 	tokenRetry := c.retryClient(hc, s.retry, true, false)
 	tokenHTTP := &http.Client{Transport: &retryablehttp.RoundTripper{Client: tokenRetry}, CheckRedirect: hc.CheckRedirect}
+	c.environmentID = environmentID
 	c.tokens = newTokenCache(func(ctx context.Context) (*oauth2.Token, error) {
 		return creds.token(context.WithValue(ctx, oauth2.HTTPClient, tokenHTTP))
 	}, s.tokenTimeout, true)
 	return c, nil
-}
-
-// NewClientFromEnv returns a worker client configured by PINGONE_REGION_CODE (or PINGONE_REGION),
-// PINGONE_ENVIRONMENT_ID, PINGONE_CLIENT_ID and PINGONE_CLIENT_SECRET, with the optional
-// overrides PINGONE_API_URL and PINGONE_AUTH_URL. One error names every missing variable. opts
-// are applied after the environment, so they win.
-func NewClientFromEnv(opts ...Option) (*Client, error) {
-	get := func(k string) string { return strings.TrimSpace(os.Getenv(k)) }
-	regionName := get("PINGONE_REGION_CODE")
-	if regionName == "" {
-		regionName = get("PINGONE_REGION")
-	}
-	apiURL, authURL := get("PINGONE_API_URL"), get("PINGONE_AUTH_URL")
-	var missing []string
-	if regionName == "" && (apiURL == "" || authURL == "") {
-		missing = append(missing, "PINGONE_REGION_CODE")
-	}
-	for _, k := range []string{"PINGONE_ENVIRONMENT_ID", "PINGONE_CLIENT_ID", "PINGONE_CLIENT_SECRET"} {
-		if get(k) == "" {
-			missing = append(missing, k)
-		}
-	}
-	if len(missing) > 0 {
-		return nil, invalidArgf("missing environment variables %s", strings.Join(missing, ", "))
-	}
-	var region Region
-	if regionName != "" {
-		r, err := ParseRegion(regionName)
-		if err != nil {
-			return nil, err
-		}
-		region = r
-	}
-	var envOpts []Option
-	if apiURL != "" {
-		envOpts = append(envOpts, WithBaseURL(apiURL))
-	}
-	if authURL != "" {
-		envOpts = append(envOpts, WithAuthURL(authURL))
-	}
-	return NewWorkerClient(region, get("PINGONE_ENVIRONMENT_ID"), get("PINGONE_CLIENT_ID"), get("PINGONE_CLIENT_SECRET"), append(envOpts, opts...)...)
 }
 
 func applyOptions(opts []Option) *settings {
@@ -278,7 +239,7 @@ func newClient(region Region, s *settings) (*Client, *http.Client, error) {
 		}
 		baseURL = region.APIURL()
 	}
-	base, err := parseServiceURL("base URL", baseURL)
+	base, err := parseAPIURL("base URL (WithBaseURL)", baseURL)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -51,10 +51,10 @@ type APIError struct {
 
 // ErrorDetail is one entry of a PingOne error's details.
 type ErrorDetail struct {
-	Code       string         `json:"code"`   // such as "UNIQUENESS_VIOLATION" or "CONSTRAINT_VIOLATION"
-	Target     string         `json:"target"` // the offending field, such as "name"
-	Message    string         `json:"message"`
-	InnerError map[string]any `json:"innerError,omitempty"`
+	Code       string         `json:"code"`                 // such as "UNIQUENESS_VIOLATION" or "CONSTRAINT_VIOLATION"
+	Target     string         `json:"target"`               // the offending field, such as "name"
+	Message    string         `json:"message"`              // what is wrong, in English
+	InnerError map[string]any `json:"innerError,omitempty"` // further data, such as a 429's "retryAfter"
 }
 
 // Error returns one line: method, path, status, code, message, detail targets, ids. It never holds

@@ -5,26 +5,22 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"os"
 
 	"github.com/seedb6d25dc8/pingone"
 	"github.com/seedb6d25dc8/pingone/pingonetest"
+	"golang.org/x/oauth2/clientcredentials"
 )
 
-// newExampleServer starts a fake PingOne with predictable ids, so the examples' output is stable.
-func newExampleServer() (*pingonetest.Server, *pingone.Client) {
-	srv := pingonetest.NewServer(pingonetest.WithDeterministicIDs(), pingonetest.WithPageSize(2))
-	c, err := srv.Client()
-	if err != nil {
-		log.Fatal(err)
-	}
-	return srv, c
-}
+// Every Example runs against pingonetest, an in-memory PingOne, so its output is checked by go
+// test. On a tenant, leave out the server and build the client with NewWorkerClient or
+// NewClientFromEnv; the calls are the same.
 
 func ExampleNewWorkerClient() {
 	srv := pingonetest.NewServer(pingonetest.WithDeterministicIDs())
 	defer srv.Close()
 
-	// Against a real tenant, the region decides the hosts and the options are not needed.
+	// Against a real tenant, the region decides the hosts and the URL options are not needed.
 	c, err := pingone.NewWorkerClient(pingone.RegionEurope, srv.EnvironmentID, srv.ClientID, srv.ClientSecret,
 		pingone.WithBaseURL(srv.URL), pingone.WithAuthURL(srv.AuthURL), pingone.WithUserAgent("acme-sync/1.2"))
 	if err != nil {
@@ -38,9 +34,65 @@ func ExampleNewWorkerClient() {
 	// Output: Default true
 }
 
-func ExamplePopulationsService_Create() {
-	srv, c := newExampleServer()
+// NewClient takes any oauth2.TokenSource: here the client-credentials flow of x/oauth2, which
+// NewWorkerClient otherwise runs for you.
+func ExampleNewClient() {
+	srv := pingonetest.NewServer(pingonetest.WithDeterministicIDs())
 	defer srv.Close()
+	ctx := context.Background()
+
+	cc := &clientcredentials.Config{ClientID: srv.ClientID, ClientSecret: srv.ClientSecret,
+		TokenURL: srv.AuthURL + "/" + srv.EnvironmentID + "/as/token"} // on a tenant: RegionEurope.AuthURL() + …
+	c, err := pingone.NewClient(pingone.RegionEurope, cc.TokenSource(ctx), pingone.WithBaseURL(srv.URL))
+	if err != nil {
+		log.Fatal(err)
+	}
+	def, err := c.Populations.GetDefault(ctx, srv.EnvironmentID)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(def.Name)
+	// Output: Default
+}
+
+// NewClientFromEnv reads the PINGONE_* variables a deployment sets. A misconfigured one learns
+// every problem at once, each naming the variable to fix.
+func ExampleNewClientFromEnv() {
+	srv := pingonetest.NewServer(pingonetest.WithDeterministicIDs())
+	defer srv.Close()
+	// Set by your deployment; here they point at the fake (PINGONE_REGION_CODE=EU would pick
+	// PingOne's European hosts instead of the two URLs).
+	for k, v := range map[string]string{"PINGONE_API_URL": srv.URL, "PINGONE_AUTH_URL": srv.AuthURL,
+		"PINGONE_ENVIRONMENT_ID": srv.EnvironmentID, "PINGONE_CLIENT_ID": srv.ClientID, "PINGONE_CLIENT_SECRET": srv.ClientSecret} {
+		os.Setenv(k, v)
+	}
+
+	c, err := pingone.NewClientFromEnv(pingone.WithUserAgent("acme-sync/1.2"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	def, err := c.Populations.GetDefault(context.Background(), c.EnvironmentID())
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(c.EnvironmentID() == srv.EnvironmentID, def.Name)
+
+	os.Setenv("PINGONE_CLIENT_SECRET", "")
+	os.Setenv("PINGONE_API_URL", "https://api.pingone.eu")
+	_, err = pingone.NewClientFromEnv()
+	fmt.Println(err)
+	// Output:
+	// true Default
+	// pingone: configuration from the environment: missing PINGONE_CLIENT_SECRET; bad PINGONE_API_URL "https://api.pingone.eu": the path must end in /v1, as in https://api.pingone.eu/v1: pingone: invalid argument
+}
+
+func ExamplePopulationsService_Create() {
+	srv := pingonetest.NewServer(pingonetest.WithDeterministicIDs()) // an in-memory PingOne
+	defer srv.Close()
+	c, err := srv.Client() // on a tenant: pingone.NewWorkerClient or pingone.NewClientFromEnv
+	if err != nil {
+		log.Fatal(err)
+	}
 	ctx := context.Background()
 
 	pop, err := c.Populations.Create(ctx, srv.EnvironmentID, &pingone.Population{
@@ -55,11 +107,18 @@ func ExamplePopulationsService_Create() {
 }
 
 func ExamplePopulationsService_Get() {
-	srv, c := newExampleServer()
+	srv := pingonetest.NewServer(pingonetest.WithDeterministicIDs()) // an in-memory PingOne
 	defer srv.Close()
+	c, err := srv.Client() // on a tenant: pingone.NewWorkerClient or pingone.NewClientFromEnv
+	if err != nil {
+		log.Fatal(err)
+	}
 	ctx := context.Background()
+	created, err := c.Populations.Create(ctx, srv.EnvironmentID, &pingone.Population{Name: "Staff"})
+	if err != nil {
+		log.Fatal(err)
+	}
 
-	created, _ := c.Populations.Create(ctx, srv.EnvironmentID, &pingone.Population{Name: "Staff"})
 	pop, err := c.Populations.Get(ctx, srv.EnvironmentID, created.ID)
 	if err != nil {
 		log.Fatal(err)
@@ -69,12 +128,18 @@ func ExamplePopulationsService_Get() {
 }
 
 func ExamplePopulationsService_GetByName() {
-	srv, c := newExampleServer()
+	srv := pingonetest.NewServer(pingonetest.WithDeterministicIDs()) // an in-memory PingOne
 	defer srv.Close()
+	c, err := srv.Client() // on a tenant: pingone.NewWorkerClient or pingone.NewClientFromEnv
+	if err != nil {
+		log.Fatal(err)
+	}
 	ctx := context.Background()
+	if _, err := c.Populations.Create(ctx, srv.EnvironmentID, &pingone.Population{Name: `Say "hi"`}); err != nil {
+		log.Fatal(err)
+	}
 
-	_, _ = c.Populations.Create(ctx, srv.EnvironmentID, &pingone.Population{Name: `Say "hi"`})
-	pop, err := c.Populations.GetByName(ctx, srv.EnvironmentID, `Say "hi"`)
+	pop, err := c.Populations.GetByName(ctx, srv.EnvironmentID, `Say "hi"`) // quoted for you
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -88,15 +153,20 @@ func ExamplePopulationsService_GetByName() {
 }
 
 func ExamplePopulationsService_List() {
-	srv, c := newExampleServer() // two populations per page
+	// An in-memory PingOne serving two populations a page.
+	srv := pingonetest.NewServer(pingonetest.WithDeterministicIDs(), pingonetest.WithPageSize(2))
 	defer srv.Close()
+	c, err := srv.Client() // on a tenant: pingone.NewWorkerClient or pingone.NewClientFromEnv
+	if err != nil {
+		log.Fatal(err)
+	}
 	ctx := context.Background()
-
 	for _, name := range []string{"Engineering", "Sales", "Support"} {
 		if _, err := c.Populations.Create(ctx, srv.EnvironmentID, &pingone.Population{Name: name}); err != nil {
 			log.Fatal(err)
 		}
 	}
+
 	// List fetches the next page only when the loop gets there.
 	for pop, err := range c.Populations.List(ctx, srv.EnvironmentID, nil) {
 		if err != nil {
@@ -112,13 +182,19 @@ func ExamplePopulationsService_List() {
 }
 
 func ExamplePopulationsService_ListPage() {
-	srv, c := newExampleServer()
+	srv := pingonetest.NewServer(pingonetest.WithDeterministicIDs()) // an in-memory PingOne
 	defer srv.Close()
-	ctx := context.Background()
-
-	for _, name := range []string{"Engineering", "Sales", "Support"} {
-		_, _ = c.Populations.Create(ctx, srv.EnvironmentID, &pingone.Population{Name: name})
+	c, err := srv.Client() // on a tenant: pingone.NewWorkerClient or pingone.NewClientFromEnv
+	if err != nil {
+		log.Fatal(err)
 	}
+	ctx := context.Background()
+	for _, name := range []string{"Engineering", "Sales", "Support"} {
+		if _, err := c.Populations.Create(ctx, srv.EnvironmentID, &pingone.Population{Name: name}); err != nil {
+			log.Fatal(err)
+		}
+	}
+
 	opts := &pingone.ListOptions{Limit: 2}
 	for {
 		page, err := c.Populations.ListPage(ctx, srv.EnvironmentID, opts)
@@ -137,10 +213,17 @@ func ExamplePopulationsService_ListPage() {
 }
 
 func ExamplePopulationsService_Update() {
-	srv, c := newExampleServer()
+	srv := pingonetest.NewServer(pingonetest.WithDeterministicIDs()) // an in-memory PingOne
 	defer srv.Close()
+	c, err := srv.Client() // on a tenant: pingone.NewWorkerClient or pingone.NewClientFromEnv
+	if err != nil {
+		log.Fatal(err)
+	}
 	ctx := context.Background()
-	created, _ := c.Populations.Create(ctx, srv.EnvironmentID, &pingone.Population{Name: "Staff", Description: "All staff"})
+	created, err := c.Populations.Create(ctx, srv.EnvironmentID, &pingone.Population{Name: "Staff", Description: "All staff"})
+	if err != nil {
+		log.Fatal(err)
+	}
 
 	// Update is a PUT: it replaces the whole population. Read it, change it, write it back.
 	pop, err := c.Populations.Get(ctx, srv.EnvironmentID, created.ID)
@@ -156,36 +239,148 @@ func ExamplePopulationsService_Update() {
 	// Output: Employees / All staff
 }
 
-func ExamplePopulationsService_Delete() {
-	srv, c := newExampleServer()
+func ExamplePopulationsService_SetDefault() {
+	srv := pingonetest.NewServer(pingonetest.WithDeterministicIDs()) // an in-memory PingOne
 	defer srv.Close()
+	c, err := srv.Client() // on a tenant: pingone.NewWorkerClient or pingone.NewClientFromEnv
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx, env := context.Background(), srv.EnvironmentID
+	employees, err := c.Populations.Create(ctx, env, &pingone.Population{Name: "Employees"})
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	// New users without a population land in the default one. PingOne clears the flag on the
+	// previous default.
+	if _, err := c.Populations.SetDefault(ctx, env, employees.ID); err != nil {
+		log.Fatal(err)
+	}
+	def, err := c.Populations.GetDefault(ctx, env)
+	if err != nil {
+		log.Fatal(err)
+	}
+	old, err := c.Populations.GetByName(ctx, env, "Default")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(def.Name, old.Default)
+	// Output: Employees false
+}
+
+func ExamplePopulationsService_Delete() {
+	srv := pingonetest.NewServer(pingonetest.WithDeterministicIDs()) // an in-memory PingOne
+	defer srv.Close()
+	c, err := srv.Client() // on a tenant: pingone.NewWorkerClient or pingone.NewClientFromEnv
+	if err != nil {
+		log.Fatal(err)
+	}
 	ctx := context.Background()
-	pop, _ := c.Populations.Create(ctx, srv.EnvironmentID, &pingone.Population{Name: "Temporary"})
+	pop, err := c.Populations.Create(ctx, srv.EnvironmentID, &pingone.Population{Name: "Temporary"})
+	if err != nil {
+		log.Fatal(err)
+	}
 
 	if err := c.Populations.Delete(ctx, srv.EnvironmentID, pop.ID); err != nil {
 		log.Fatal(err)
 	}
-	_, err := c.Populations.Get(ctx, srv.EnvironmentID, pop.ID)
+	_, err = c.Populations.Get(ctx, srv.EnvironmentID, pop.ID)
 	fmt.Println(errors.Is(err, pingone.ErrNotFound))
 	// Output: true
 }
 
-func ExampleUsersService_MovePopulation() {
-	srv, c := newExampleServer()
+func ExampleUsersService_Create() {
+	srv := pingonetest.NewServer(pingonetest.WithDeterministicIDs()) // an in-memory PingOne
 	defer srv.Close()
-	ctx := context.Background()
-	env := srv.EnvironmentID
+	c, err := srv.Client() // on a tenant: pingone.NewWorkerClient or pingone.NewClientFromEnv
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx, env := context.Background(), srv.EnvironmentID
+	staff, err := c.Populations.Create(ctx, env, &pingone.Population{Name: "Staff"})
+	if err != nil {
+		log.Fatal(err)
+	}
 
-	staff, _ := c.Populations.Create(ctx, env, &pingone.Population{Name: "Staff"})
+	u, err := c.Users.Create(ctx, env, &pingone.User{
+		Username:   "ada",
+		Email:      "ada@example.com",
+		Name:       pingone.UserName{Given: "Ada", Family: "Lovelace"},
+		Population: &pingone.Ref{ID: staff.ID}, // nil: the default population
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(u.Username, u.Name.Family, u.Population.ID == staff.ID)
+
+	_, err = c.Users.Create(ctx, env, &pingone.User{Username: "ADA", Email: "other@example.com"})
+	fmt.Println(errors.Is(err, pingone.ErrConflict)) // usernames are unique, ignoring case
+	// Output:
+	// ada Lovelace true
+	// true
+}
+
+// A filter built from data quotes every value with QuoteFilter, so a quote or backslash in the
+// value cannot end the string literal and change the filter.
+func ExampleUsersService_List() {
+	srv := pingonetest.NewServer(pingonetest.WithDeterministicIDs()) // an in-memory PingOne
+	defer srv.Close()
+	c, err := srv.Client() // on a tenant: pingone.NewWorkerClient or pingone.NewClientFromEnv
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx, env := context.Background(), srv.EnvironmentID
+	staff, err := c.Populations.Create(ctx, env, &pingone.Population{Name: "Staff"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, name := range []string{"ada", "grace", `o"neil`} {
+		u := &pingone.User{Username: name, Email: "staff@example.com", Population: &pingone.Ref{ID: staff.ID}}
+		if _, err := c.Users.Create(ctx, env, u); err != nil {
+			log.Fatal(err)
+		}
+	}
+
+	username := `o"neil` // from a form, a file, another system
+	filter := "population.id eq " + pingone.QuoteFilter(staff.ID) + " and username eq " + pingone.QuoteFilter(username)
+	for u, err := range c.Users.List(ctx, env, &pingone.ListOptions{Filter: filter}) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(u.Username)
+	}
+	// Output: o"neil
+}
+
+func ExampleUsersService_MovePopulation() {
+	srv := pingonetest.NewServer(pingonetest.WithDeterministicIDs()) // an in-memory PingOne
+	defer srv.Close()
+	c, err := srv.Client() // on a tenant: pingone.NewWorkerClient or pingone.NewClientFromEnv
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx, env := context.Background(), srv.EnvironmentID
+	staff, err := c.Populations.Create(ctx, env, &pingone.Population{Name: "Staff"})
+	if err != nil {
+		log.Fatal(err)
+	}
 	u, err := c.Users.Create(ctx, env, &pingone.User{Username: "ada", Email: "ada@example.com"})
 	if err != nil {
 		log.Fatal(err)
 	}
+
 	if err := c.Users.MovePopulation(ctx, env, u.ID, staff.ID); err != nil {
 		log.Fatal(err)
 	}
-	ref, _ := c.Users.GetPopulation(ctx, env, u.ID)
-	staff, _ = c.Populations.Get(ctx, env, staff.ID)
+	ref, err := c.Users.GetPopulation(ctx, env, u.ID)
+	if err != nil {
+		log.Fatal(err)
+	}
+	staff, err = c.Populations.Get(ctx, env, staff.ID)
+	if err != nil {
+		log.Fatal(err)
+	}
 	fmt.Println(ref.ID == staff.ID, staff.UserCount)
 	// Output: true 1
 }
@@ -193,15 +388,21 @@ func ExampleUsersService_MovePopulation() {
 // Errors are *pingone.APIError values: errors.Is matches the kind, errors.As gives PingOne's
 // code, message, details and ids.
 func Example_errors() {
-	srv, c := newExampleServer()
+	srv := pingonetest.NewServer(pingonetest.WithDeterministicIDs()) // an in-memory PingOne
 	defer srv.Close()
-	ctx := context.Background()
-	env := srv.EnvironmentID
+	c, err := srv.Client() // on a tenant: pingone.NewWorkerClient or pingone.NewClientFromEnv
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx, env := context.Background(), srv.EnvironmentID
 
-	_, err := c.Populations.Create(ctx, env, &pingone.Population{Name: "default"}) // names ignore case
+	_, err = c.Populations.Create(ctx, env, &pingone.Population{Name: "default"}) // names ignore case
 	fmt.Println(errors.Is(err, pingone.ErrConflict))
 
-	def, _ := c.Populations.GetDefault(ctx, env)
+	def, err := c.Populations.GetDefault(ctx, env)
+	if err != nil {
+		log.Fatal(err)
+	}
 	err = c.Populations.Delete(ctx, env, def.ID)
 	var apiErr *pingone.APIError
 	if errors.As(err, &apiErr) {
@@ -217,28 +418,78 @@ func Example_errors() {
 }
 
 func ExampleUsersService_MoveAll() {
-	srv, c := newExampleServer()
+	srv := pingonetest.NewServer(pingonetest.WithDeterministicIDs()) // an in-memory PingOne
 	defer srv.Close()
-	ctx := context.Background()
-	env := srv.EnvironmentID
-
-	legacy, _ := c.Populations.Create(ctx, env, &pingone.Population{Name: "Legacy"})
-	staff, _ := c.Populations.Create(ctx, env, &pingone.Population{Name: "Staff"})
-	if _, err := srv.SeedUsers(legacy.ID, 25); err != nil {
+	c, err := srv.Client() // on a tenant: pingone.NewWorkerClient or pingone.NewClientFromEnv
+	if err != nil {
 		log.Fatal(err)
 	}
+	ctx, env := context.Background(), srv.EnvironmentID
+	legacy, err := c.Populations.Create(ctx, env, &pingone.Population{Name: "Legacy"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	staff, err := c.Populations.Create(ctx, env, &pingone.Population{Name: "Staff"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := srv.SeedUsers(legacy.ID, 25); err != nil { // 25 users in Legacy, without requests
+		log.Fatal(err)
+	}
+
 	res, err := c.Users.MoveAll(ctx, env, legacy.ID, staff.ID, &pingone.BulkOptions{Concurrency: 4})
 	if err != nil {
 		log.Fatal(err)
 	}
-	staff, _ = c.Populations.Get(ctx, env, staff.ID)
+	staff, err = c.Populations.Get(ctx, env, staff.ID)
+	if err != nil {
+		log.Fatal(err)
+	}
 	fmt.Println(res.Moved, len(res.Failed), staff.UserCount)
 	// Output: 25 0 25
 }
 
-func ExamplePopulationsService_Ensure() {
-	srv, c := newExampleServer()
+// MoveMany skips users already in the target, so running it again after an interruption moves
+// only the rest.
+func ExampleUsersService_MoveMany() {
+	srv := pingonetest.NewServer(pingonetest.WithDeterministicIDs()) // an in-memory PingOne
 	defer srv.Close()
+	c, err := srv.Client() // on a tenant: pingone.NewWorkerClient or pingone.NewClientFromEnv
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx, env := context.Background(), srv.EnvironmentID
+	staff, err := c.Populations.Create(ctx, env, &pingone.Population{Name: "Staff"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	userIDs, err := srv.SeedUsers("", 5) // five users in the default population
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	first, err := c.Users.MoveMany(ctx, env, userIDs[:3], staff.ID, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	again, err := c.Users.MoveMany(ctx, env, userIDs, staff.ID, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("first:", first.Moved, "moved,", first.Skipped, "skipped")
+	fmt.Println("again:", again.Moved, "moved,", again.Skipped, "skipped")
+	// Output:
+	// first: 3 moved, 0 skipped
+	// again: 2 moved, 3 skipped
+}
+
+func ExamplePopulationsService_Ensure() {
+	srv := pingonetest.NewServer(pingonetest.WithDeterministicIDs()) // an in-memory PingOne
+	defer srv.Close()
+	c, err := srv.Client() // on a tenant: pingone.NewWorkerClient or pingone.NewClientFromEnv
+	if err != nil {
+		log.Fatal(err)
+	}
 	ctx := context.Background()
 
 	// Safe to run again and again: the second call finds what the first created.
@@ -255,13 +506,21 @@ func ExamplePopulationsService_Ensure() {
 }
 
 func ExamplePopulationsService_Retire() {
-	srv, c := newExampleServer()
+	srv := pingonetest.NewServer(pingonetest.WithDeterministicIDs()) // an in-memory PingOne
 	defer srv.Close()
-	ctx := context.Background()
-	env := srv.EnvironmentID
+	c, err := srv.Client() // on a tenant: pingone.NewWorkerClient or pingone.NewClientFromEnv
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx, env := context.Background(), srv.EnvironmentID
+	old, err := c.Populations.Create(ctx, env, &pingone.Population{Name: "Old office"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := srv.SeedUsers(old.ID, 3); err != nil {
+		log.Fatal(err)
+	}
 
-	old, _ := c.Populations.Create(ctx, env, &pingone.Population{Name: "Old office"})
-	_, _ = srv.SeedUsers(old.ID, 3)
 	// Move its users to the default population, then delete it.
 	res, err := c.Populations.Retire(ctx, env, old.ID, "", nil)
 	if err != nil {

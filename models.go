@@ -30,16 +30,17 @@ type Population struct {
 	ID          string `json:"id,omitempty"`          // read-only
 	Environment *Ref   `json:"environment,omitempty"` // read-only
 	Name        string `json:"name"`                  // required; unique in the environment, ignoring case
-	Description string `json:"description,omitempty"`
+	Description string `json:"description,omitempty"` // free text; "" clears it on Update
 	// Default marks the environment's default population, where users created without a
 	// population land. Setting it makes PingOne clear it on every other population.
 	Default bool `json:"default"`
 	// UserCount is the number of users in the population (read-only; PingOne may update it a
 	// moment after a user moves).
 	UserCount int `json:"userCount"`
-	// PasswordPolicy and Theme are nil to use the environment's default.
+	// PasswordPolicy is the population's password policy; nil uses the environment's default.
 	PasswordPolicy *Ref `json:"passwordPolicy,omitempty"`
-	Theme          *Ref `json:"theme,omitempty"`
+	// Theme is the branding theme of the population's sign-on pages; nil uses the environment's.
+	Theme *Ref `json:"theme,omitempty"`
 	// PreferredLanguage is a locale such as "en"; PingOne fills in the environment's language
 	// when it is empty.
 	PreferredLanguage string `json:"preferredLanguage,omitempty"`
@@ -61,8 +62,8 @@ type User struct {
 	Environment *Ref     `json:"environment,omitempty"` // read-only
 	Username    string   `json:"username"`              // required; unique in the environment
 	Email       string   `json:"email"`                 // required
-	Name        UserName `json:"name,omitzero"`
-	ExternalID  string   `json:"externalId,omitempty"`
+	Name        UserName `json:"name,omitzero"`         // given, family and other names
+	ExternalID  string   `json:"externalId,omitempty"`  // the user's ID in another system
 	// Population is where the user lives. Create uses it (nil means the default population);
 	// afterwards only UsersService.MovePopulation changes it.
 	Population *Ref `json:"population,omitempty"`
@@ -79,10 +80,10 @@ type User struct {
 
 // UserName is a user's name.
 type UserName struct {
-	Given     string `json:"given,omitempty"`
-	Middle    string `json:"middle,omitempty"`
-	Family    string `json:"family,omitempty"`
-	Formatted string `json:"formatted,omitempty"`
+	Given     string `json:"given,omitempty"`     // first name
+	Middle    string `json:"middle,omitempty"`    // middle name
+	Family    string `json:"family,omitempty"`    // last name
+	Formatted string `json:"formatted,omitempty"` // the full name as displayed, such as "Ada Lovelace"
 }
 
 // UserLifecycle is a user's lifecycle state.
@@ -102,6 +103,7 @@ type ListOptions struct {
 
 // Page is one page of a list.
 type Page[T any] struct {
+	// Items are this page's resources, in the server's order.
 	Items []T
 	// NextCursor resumes the listing after this page when passed as ListOptions.Cursor;
 	// it is "" on the last page. It is opaque: store it, do not build it.

@@ -148,35 +148,58 @@ func WithUnknownFieldsIgnored() Option { return func(c *config) { c.ignoreUnknow
 
 // Request is one request the server received.
 type Request struct {
+	// Method is the HTTP method, such as "GET".
 	Method string
-	Path   string
-	Query  string      // raw query
-	Header http.Header // Authorization redacted
-	Body   string      // client_secret redacted
-	Time   time.Time   // when it arrived
-	Status int         // the status answered (0 when the connection was dropped or the request is still running)
+	// Path is the URL path, such as "/v1/environments/{envID}/populations".
+	Path string
+	// Query is the raw query, such as "filter=name+eq+%22Staff%22".
+	Query string
+	// Header holds the request headers, with the Authorization value redacted.
+	Header http.Header
+	// Body is the request body, with a client_secret form field redacted.
+	Body string
+	// Time is when the request arrived.
+	Time time.Time
+	// Status is the status answered: 0 when the connection was dropped or the request is
+	// still running.
+	Status int
 }
 
 // Fault makes the next Times requests matching Method and Path fail. A Status answers with a
 // PingOne error (or Body) without touching state; Delay waits first (then the request is served
 // unless another field says otherwise); CloseConnection drops the connection without a response;
-// Truncate serves the request but cuts the response body in half.
+// Truncate serves the request but cuts the response body in half. Server.Fail refuses a fault
+// that could never fire or that sets fields with no effect.
 type Fault struct {
-	Method     string        // "" matches any method
-	Path       string        // a path.Match pattern, such as "/v1/environments/*/populations"; "" matches any
-	Status     int           // answer with this status
-	Code       string        // PingOne code of the error body; default from Status
-	Body       string        // raw body instead of a PingOne error (text/html when it starts with '<')
-	RetryAfter time.Duration // Retry-After header, in whole seconds (rounded up)
+	// Method is the HTTP method to match, in any case ("put" matches PUT); "" matches any.
+	Method string
+	// Path is a path.Match pattern for the request path: an API path starting with /v1/, such
+	// as "/v1/environments/*/populations", or the token endpoint, "/*/as/token". "" matches
+	// any path.
+	Path string
+	// Status answers with this status (200 to 599) and a PingOne error body, or Body.
+	Status int
+	// Code is the PingOne code of the error body; by default one that suits Status, such as
+	// "REQUEST_LIMITED" for 429.
+	Code string
+	// Body is sent instead of a PingOne error (as text/html when it starts with '<').
+	Body string
+	// RetryAfter sets the Retry-After header, in whole seconds (rounded up).
+	RetryAfter time.Duration
 	// RetryAfterHTTPDate sends Retry-After as an HTTP date (now + RetryAfter) instead of seconds.
 	RetryAfterHTTPDate bool
-	Times              int // how many requests it hits; 0 means 1
-	Delay              time.Duration
+	// Times is how many matching requests the fault hits; 0 means 1.
+	Times int
+	// Delay holds each matching request this long before it is answered (or served, when no
+	// other field says otherwise); the request ends early if the client gives up.
+	Delay time.Duration
 	// Apply serves the request against the state first and then answers with Status anyway:
 	// a success the client never hears about, as when a proxy fails after PingOne acted.
-	Apply           bool
+	Apply bool
+	// CloseConnection drops the connection without answering.
 	CloseConnection bool
-	Truncate        bool
+	// Truncate serves the request but sends only the first half of the response body.
+	Truncate bool
 }
 
 type token struct {
@@ -201,7 +224,9 @@ func NewServer(opts ...Option) *Server {
 	s.cfg = config{pageSize: 100, tokenLifetime: time.Hour, conflictStatus: http.StatusConflict,
 		deleteStatus: http.StatusBadRequest, deleteDetail: "CONSTRAINT_VIOLATION"}
 	for _, o := range opts {
-		o(&s.cfg)
+		if o != nil {
+			o(&s.cfg)
+		}
 	}
 	if s.cfg.pageSize <= 0 {
 		s.cfg.pageSize = 100
@@ -246,14 +271,73 @@ func (s *Server) Client(opts ...pingone.Option) (*pingone.Client, error) {
 	return pingone.NewWorkerClient("", s.EnvironmentID, s.ClientID, s.ClientSecret, append(base, opts...)...)
 }
 
-// Fail queues a fault for the next matching requests.
-func (s *Server) Fail(f Fault) {
-	if f.Times <= 0 {
+// Fail queues a fault for the next matching requests. It returns an error, and queues nothing,
+// for a fault that could never fire (an unknown method, a path outside /v1/ and the token
+// endpoint, a malformed pattern) or that sets a field with no effect (Body, Code, RetryAfter or
+// Apply without Status; more than one of Status, CloseConnection and Truncate); a test should
+// check it.
+func (s *Server) Fail(f Fault) error {
+	if err := f.check(); err != nil {
+		return err
+	}
+	if f.Times == 0 {
 		f.Times = 1
 	}
 	s.mu.Lock()
 	s.faults = append(s.faults, &f)
 	s.mu.Unlock()
+	return nil
+}
+
+// Faults returns the faults still queued, in the order they are matched, each with the Times
+// it has left.
+func (s *Server) Faults() []Fault {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Fault, len(s.faults))
+	for i, f := range s.faults {
+		out[i] = *f
+	}
+	return out
+}
+
+// check reports why f could never fire or would not do what it says.
+func (f *Fault) check() error {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("pingonetest: fault on %q %q: "+format, append([]any{f.Method, f.Path}, args...)...)
+	}
+	switch strings.ToUpper(f.Method) {
+	case "", http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodPatch, http.MethodHead, http.MethodOptions:
+	default:
+		return bad("unknown method %q", f.Method)
+	}
+	if f.Path != "" {
+		if _, err := path.Match(f.Path, ""); err != nil {
+			return bad("path %q is not a path.Match pattern", f.Path)
+		}
+		if !strings.HasPrefix(f.Path, "/v1/") && !strings.HasSuffix(f.Path, "/as/token") {
+			return bad("path %q never matches: API paths start with /v1/, as in /v1/environments/*/populations, and the token endpoint is /*/as/token", f.Path)
+		}
+	}
+	effects := 0
+	for _, set := range []bool{f.Status != 0, f.CloseConnection, f.Truncate} {
+		if set {
+			effects++
+		}
+	}
+	switch {
+	case f.Status != 0 && (f.Status < 200 || f.Status > 599):
+		return bad("status %d is not between 200 and 599", f.Status)
+	case effects > 1:
+		return bad("set only one of Status, CloseConnection and Truncate")
+	case effects == 0 && f.Delay == 0:
+		return bad("does nothing: set Status, Delay, CloseConnection or Truncate")
+	case f.Status == 0 && (f.Body != "" || f.Code != "" || f.RetryAfter != 0 || f.RetryAfterHTTPDate || f.Apply):
+		return bad("Body, Code, RetryAfter, RetryAfterHTTPDate and Apply need a Status")
+	case f.Times < 0 || f.Delay < 0 || f.RetryAfter < 0:
+		return bad("Times, Delay and RetryAfter must not be negative")
+	}
+	return nil
 }
 
 // Requests returns the requests received so far, oldest first.
@@ -279,8 +363,12 @@ func (s *Server) Reset() {
 }
 
 // SeedUsers adds n users to the population (the default one when populationID is "") directly,
-// without requests or rate limits, and returns their ids. Usernames are "seed-<k>".
+// without requests or rate limits, and returns their ids. Usernames are "seed-<k>". A negative n
+// is an error.
 func (s *Server) SeedUsers(populationID string, n int) ([]string, error) {
+	if n < 0 {
+		return nil, fmt.Errorf("pingonetest: cannot seed %d users", n)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e := s.envs[s.EnvironmentID]

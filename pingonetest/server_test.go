@@ -33,6 +33,14 @@ func setup(t *testing.T, opts ...pingonetest.Option) (*pingonetest.Server, *ping
 	return srv, c
 }
 
+// fail queues a fault the test relies on.
+func fail(t *testing.T, srv *pingonetest.Server, f pingonetest.Fault) {
+	t.Helper()
+	if err := srv.Fail(f); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func apiErr(t *testing.T, err error) *pingone.APIError {
 	t.Helper()
 	var e *pingone.APIError
@@ -409,7 +417,7 @@ func TestFaults(t *testing.T) {
 	popsPath := "/v1/environments/*/populations"
 
 	// Status faults answer without touching state, for Times requests.
-	srv.Fail(pingonetest.Fault{Method: "POST", Path: popsPath, Status: 503, Times: 1})
+	fail(t, srv, pingonetest.Fault{Method: "POST", Path: popsPath, Status: 503, Times: 1})
 	_, err := c.Populations.Create(ctx, env, &pingone.Population{Name: "X"})
 	if !errors.Is(err, pingone.ErrServerError) {
 		t.Errorf("503 fault on POST: %v", err)
@@ -417,38 +425,141 @@ func TestFaults(t *testing.T) {
 	if _, err := c.Populations.GetByName(ctx, env, "X"); !errors.Is(err, pingone.ErrNotFound) {
 		t.Errorf("the faulted create changed state: %v", err)
 	}
-	srv.Fail(pingonetest.Fault{Method: "GET", Status: 429, RetryAfter: time.Millisecond, Times: 2})
+	fail(t, srv, pingonetest.Fault{Method: "GET", Status: 429, RetryAfter: time.Millisecond, Times: 2})
 	srv.Reset() // Reset also drops queued faults
 	if _, err := c.Populations.GetDefault(ctx, env); err != nil {
 		t.Errorf("after Reset: %v", err)
 	}
-	srv.Fail(pingonetest.Fault{Method: "GET", Status: 503, Times: 2})
+	fail(t, srv, pingonetest.Fault{Method: "GET", Status: 503, Times: 2})
 	if _, err := c.Populations.GetDefault(ctx, env); err != nil {
 		t.Errorf("GET after two 503s: %v", err)
 	}
 	if n := len(srv.Requests()); n != 4 {
 		t.Errorf("requests = %d, want 4 (1 before, 2 faulted, 1 served)", n)
 	}
-	srv.Fail(pingonetest.Fault{Status: 502, Body: "<html><body>Bad Gateway</body></html>"})
+	fail(t, srv, pingonetest.Fault{Status: 502, Body: "<html><body>Bad Gateway</body></html>"})
 	_, err = c.Populations.Create(ctx, env, &pingone.Population{Name: "Y"})
 	if e := apiErr(t, err); e.StatusCode != 502 || !strings.Contains(e.Body, "Bad Gateway") {
 		t.Errorf("HTML 502: %v", err)
 	}
-	srv.Fail(pingonetest.Fault{Method: "POST", CloseConnection: true})
+	fail(t, srv, pingonetest.Fault{Method: "POST", CloseConnection: true})
 	if _, err = c.Populations.Create(ctx, env, &pingone.Population{Name: "Z"}); err == nil {
 		t.Errorf("closed connection: no error")
 	}
-	srv.Fail(pingonetest.Fault{Method: "GET", Truncate: true, Times: 10})
+	fail(t, srv, pingonetest.Fault{Method: "GET", Truncate: true, Times: 10})
 	p, err := c.Populations.GetDefault(ctx, env)
 	if err == nil || p != nil {
 		t.Errorf("truncated body: got %v, %v", p, err)
 	}
 	srv.Reset()
-	srv.Fail(pingonetest.Fault{Method: "GET", Delay: time.Second})
+	fail(t, srv, pingonetest.Fault{Method: "GET", Delay: time.Second})
 	dctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
 	defer cancel()
 	if _, err := c.Populations.GetDefault(dctx, env); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("delay beyond deadline: %v", err)
+	}
+}
+
+func TestFailRefusesFaultsThatCannotFire(t *testing.T) {
+	srv, _ := setup(t)
+	const pops = "/v1/environments/*/populations"
+	for _, tt := range []struct {
+		fault pingonetest.Fault
+		want  string // the error; "" when the fault is queued
+	}{
+		{pingonetest.Fault{Method: "put", Path: pops, Status: 503}, ""}, // any case matches
+		{pingonetest.Fault{Path: "/*/as/token", Delay: time.Millisecond}, ""},
+		{pingonetest.Fault{Status: 200, Body: "{}"}, ""},
+		{pingonetest.Fault{Method: "FETCH", Status: 503}, `pingonetest: fault on "FETCH" "": unknown method "FETCH"`},
+		{pingonetest.Fault{Path: "/environments/*/populations", Status: 503},
+			`pingonetest: fault on "" "/environments/*/populations": path "/environments/*/populations" never matches: API paths start with /v1/, as in /v1/environments/*/populations, and the token endpoint is /*/as/token`},
+		{pingonetest.Fault{Path: "/v1/environments/[", Status: 503}, `pingonetest: fault on "" "/v1/environments/[": path "/v1/environments/[" is not a path.Match pattern`},
+		{pingonetest.Fault{Status: 99}, `pingonetest: fault on "" "": status 99 is not between 200 and 599`},
+		{pingonetest.Fault{Status: 503, Truncate: true}, `pingonetest: fault on "" "": set only one of Status, CloseConnection and Truncate`},
+		{pingonetest.Fault{Method: "GET"}, `pingonetest: fault on "GET" "": does nothing: set Status, Delay, CloseConnection or Truncate`},
+		{pingonetest.Fault{Delay: time.Second, RetryAfter: time.Second}, `pingonetest: fault on "" "": Body, Code, RetryAfter, RetryAfterHTTPDate and Apply need a Status`},
+		{pingonetest.Fault{Status: 503, Times: -1}, `pingonetest: fault on "" "": Times, Delay and RetryAfter must not be negative`},
+	} {
+		got := ""
+		if err := srv.Fail(tt.fault); err != nil {
+			got = err.Error()
+		}
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("Fail(%+v) (-want +got):\n%s", tt.fault, diff)
+		}
+	}
+	// Only the three good faults were queued, in order, each with the Times it has left.
+	want := []pingonetest.Fault{
+		{Method: "put", Path: pops, Status: 503, Times: 1},
+		{Path: "/*/as/token", Delay: time.Millisecond, Times: 1},
+		{Status: 200, Body: "{}", Times: 1},
+	}
+	if diff := cmp.Diff(want, srv.Faults()); diff != "" {
+		t.Errorf("Faults() (-want +got):\n%s", diff)
+	}
+}
+
+func TestFaultsLeftAfterMatches(t *testing.T) {
+	srv, _ := setup(t)
+	c, err := srv.Client(pingone.WithRetryPolicy(pingone.RetryPolicy{MaxRetries: 0}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fail(t, srv, pingonetest.Fault{Method: "GET", Path: "/v1/environments/*/populations", Status: 503, Times: 3})
+	fail(t, srv, pingonetest.Fault{Method: "POST", Path: "/v1/environments/*/populations", Status: 500})
+	if _, err := c.Populations.GetDefault(t.Context(), srv.EnvironmentID); !errors.Is(err, pingone.ErrServerError) {
+		t.Fatalf("GetDefault: %v, want the injected 503", err)
+	}
+	want := []pingonetest.Fault{
+		{Method: "GET", Path: "/v1/environments/*/populations", Status: 503, Times: 2},
+		{Method: "POST", Path: "/v1/environments/*/populations", Status: 500, Times: 1},
+	}
+	if diff := cmp.Diff(want, srv.Faults()); diff != "" {
+		t.Errorf("Faults() after one match (-want +got):\n%s", diff)
+	}
+	srv.Reset()
+	if got := srv.Faults(); len(got) != 0 {
+		t.Errorf("Faults() after Reset = %+v", got)
+	}
+}
+
+func TestSeedUsers(t *testing.T) {
+	srv, c := setup(t)
+	if ids, err := srv.SeedUsers("", -1); err == nil || ids != nil {
+		t.Errorf("SeedUsers(-1) = %v, %v; want an error", ids, err)
+	}
+	if _, err := srv.SeedUsers("no-such-population", 1); err == nil {
+		t.Errorf("SeedUsers into an unknown population: no error")
+	}
+	ids, err := srv.SeedUsers("", 3)
+	if err != nil || len(ids) != 3 {
+		t.Fatalf("SeedUsers(3) = %v, %v", ids, err)
+	}
+	var names []string
+	for u, err := range c.Users.List(t.Context(), srv.EnvironmentID, nil) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, u.Username)
+	}
+	if diff := cmp.Diff([]string{"seed-0", "seed-1", "seed-2"}, names); diff != "" {
+		t.Errorf("seeded users (-want +got):\n%s", diff)
+	}
+}
+
+func TestNilOptionIgnored(t *testing.T) {
+	srv := pingonetest.NewServer(nil, pingonetest.WithPageSize(1), nil)
+	defer srv.Close()
+	c, err := srv.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Populations.Create(t.Context(), srv.EnvironmentID, &pingone.Population{Name: "A"}); err != nil {
+		t.Fatal(err)
+	}
+	page, err := c.Populations.ListPage(t.Context(), srv.EnvironmentID, nil)
+	if err != nil || len(page.Items) != 1 || page.NextCursor == "" {
+		t.Errorf("the option after a nil one was not applied: %+v, %v", page, err)
 	}
 }
 

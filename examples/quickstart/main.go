@@ -1,55 +1,114 @@
-// Command quickstart walks through the whole populations API and prints a transcript.
+// Command quickstart walks through the populations API and prints a transcript.
 //
-// With no PINGONE_* variables it starts pingonetest, an in-memory PingOne, in-process. With
-// PINGONE_REGION_CODE, PINGONE_ENVIRONMENT_ID, PINGONE_CLIENT_ID and PINGONE_CLIENT_SECRET set it
-// runs against that tenant, in PINGONE_TARGET_ENVIRONMENT_ID (default: PINGONE_ENVIRONMENT_ID),
-// and deletes everything it created.
+// With PINGONE_REGION_CODE, PINGONE_ENVIRONMENT_ID, PINGONE_CLIENT_ID and PINGONE_CLIENT_SECRET
+// set it runs against that tenant, in PINGONE_TARGET_ENVIRONMENT_ID (default:
+// PINGONE_ENVIRONMENT_ID), deletes everything it created (within a minute, even after Ctrl-C), and
+// leaves the default population alone. With no PINGONE_* variable set it runs on pingonetest, an
+// in-memory PingOne, in this process (demo.go). The first line says which.
 //
 //	go run ./examples/quickstart
+//
+// To copy the tenant path into a program, take connect and the steps from this file: demo.go is
+// the only file that imports pingonetest.
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"time"
 
 	"github.com/seedb6d25dc8/pingone"
-	"github.com/seedb6d25dc8/pingone/pingonetest"
+)
+
+const (
+	runTimeout     = 2 * time.Minute
+	cleanupTimeout = time.Minute      // cleanup runs even after Ctrl-C, but not for ever
+	settleTimeout  = 15 * time.Second // how long to wait for PingOne to show a change
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx); err != nil {
+	go func() {
+		<-ctx.Done()
+		stop() // the first Ctrl-C starts the cleanup; a second one quits at once
+	}()
+	if err := run(ctx, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "quickstart failed:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context) error {
-	c, envID, closeFn, err := connect()
-	if err != nil {
-		return err
+// tenantConfigured reports whether any variable that configures a tenant is set. Then the
+// quickstart runs on the tenant, never on the fake: a missing variable is an error that names it,
+// not a silent demo.
+func tenantConfigured() bool {
+	for _, k := range []string{"PINGONE_REGION_CODE", "PINGONE_REGION", "PINGONE_ENVIRONMENT_ID", "PINGONE_CLIENT_ID",
+		"PINGONE_CLIENT_SECRET", "PINGONE_API_URL", "PINGONE_AUTH_URL", "PINGONE_TARGET_ENVIRONMENT_ID"} {
+		if os.Getenv(k) != "" {
+			return true
+		}
 	}
-	defer closeFn()
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	return false
+}
+
+// connect returns a client for the tenant the PINGONE_* variables name and the environment to
+// work in: PINGONE_TARGET_ENVIRONMENT_ID, else the worker app's own environment.
+func connect() (*pingone.Client, string, error) {
+	c, err := pingone.NewClientFromEnv(pingone.WithUserAgent("pingone-quickstart"))
+	if err != nil {
+		return nil, "", err
+	}
+	return c, cmp.Or(os.Getenv("PINGONE_TARGET_ENVIRONMENT_ID"), c.EnvironmentID()), nil
+}
+
+func run(ctx context.Context, w io.Writer) error {
+	var (
+		c     *pingone.Client
+		envID string
+		demo  = !tenantConfigured()
+		err   error
+	)
+	if demo {
+		var stopDemo func()
+		if c, envID, stopDemo, err = startDemo(); err != nil {
+			return err
+		}
+		defer stopDemo()
+		fmt.Fprintln(w, "Target: pingonetest, an in-memory PingOne in this process (no PINGONE_* variable is set).")
+	} else {
+		if c, envID, err = connect(); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "Target: the PingOne tenant %s, environment %s (from the PINGONE_* variables).\n", c, envID)
+	}
+	ctx, cancel := context.WithTimeout(ctx, runTimeout)
 	defer cancel()
 
-	var cleanup []func()
-	defer func() {
+	// Everything created is deleted at the end, and also when a step fails or Ctrl-C stops the
+	// run: then ctx is done, so the cleanup gets a context of its own, with its own deadline.
+	var cleanup []func(context.Context)
+	cleanUp := func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+		defer cancel()
 		for i := len(cleanup) - 1; i >= 0; i-- {
-			cleanup[i]()
+			cleanup[i](ctx)
 		}
-	}()
+		cleanup = nil
+	}
+	defer cleanUp()
+
 	suffix := randomSuffix()
 	names := []string{"Quickstart Engineering " + suffix, "Quickstart Contractors " + suffix}
 
-	step("1. Create two populations")
+	fmt.Fprintln(w, "1. Create two populations")
 	var pops []*pingone.Population
 	for i, name := range names {
 		p, err := c.Populations.Create(ctx, envID, &pingone.Population{Name: name, Description: fmt.Sprintf("quickstart population %d", i+1)})
@@ -57,9 +116,9 @@ func run(ctx context.Context) error {
 			return fmt.Errorf("create %q: %w", name, err)
 		}
 		pops = append(pops, p)
-		cleanup = append(cleanup, func() {
+		cleanup = append(cleanup, func(ctx context.Context) {
 			// PingOne may count a user that was just deleted for a moment, so retry briefly.
-			err := eventually(context.WithoutCancel(ctx), func(ctx context.Context) error {
+			err := eventually(ctx, func(ctx context.Context) error {
 				err := c.Populations.Delete(ctx, envID, p.ID)
 				if errors.Is(err, pingone.ErrNotFound) {
 					return nil
@@ -70,18 +129,18 @@ func run(ctx context.Context) error {
 				fmt.Fprintf(os.Stderr, "cleanup: delete population %s: %v\n", p.ID, err)
 			}
 		})
-		fmt.Printf("   created %q id=%s language=%s users=%d\n", p.Name, p.ID, p.PreferredLanguage, p.UserCount)
+		fmt.Fprintf(w, "   created %q id=%s language=%s users=%d\n", p.Name, p.ID, p.PreferredLanguage, p.UserCount)
 	}
 
-	step("2. List populations, one per page, following the cursor")
-	opts := &pingone.ListOptions{Limit: 1, Filter: `name sw "Quickstart "`}
+	fmt.Fprintln(w, "2. List populations, one per page, following the cursor")
+	opts := &pingone.ListOptions{Limit: 1, Filter: "name sw " + pingone.QuoteFilter("Quickstart ")}
 	for n := 1; ; n++ {
 		page, err := c.Populations.ListPage(ctx, envID, opts)
 		if err != nil {
 			return fmt.Errorf("list page %d: %w", n, err)
 		}
 		for _, p := range page.Items {
-			fmt.Printf("   page %d: %s\n", n, p.Name)
+			fmt.Fprintf(w, "   page %d: %s\n", n, p.Name)
 		}
 		if page.NextCursor == "" {
 			break
@@ -95,9 +154,9 @@ func run(ctx context.Context) error {
 		}
 		total++
 	}
-	fmt.Printf("   ranging over List: %d populations in the environment\n", total)
+	fmt.Fprintf(w, "   ranging over List: %d populations in the environment\n", total)
 
-	step("3. Get by name")
+	fmt.Fprintln(w, "3. Get by name")
 	var byName *pingone.Population
 	err = eventually(ctx, func(ctx context.Context) (err error) {
 		byName, err = c.Populations.GetByName(ctx, envID, names[1])
@@ -106,9 +165,9 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("get by name: %w", err)
 	}
-	fmt.Printf("   %q is %s\n", byName.Name, byName.ID)
+	fmt.Fprintf(w, "   %q is %s\n", byName.Name, byName.ID)
 
-	step("4. Update: Get → change → Update (PUT replaces the whole population)")
+	fmt.Fprintln(w, "4. Update: Get → change → Update (PUT replaces the whole population)")
 	p, err := c.Populations.Get(ctx, envID, pops[0].ID)
 	if err != nil {
 		return err
@@ -119,40 +178,24 @@ func run(ctx context.Context) error {
 		return fmt.Errorf("update: %w", err)
 	}
 	pops[0] = p
-	fmt.Printf("   now %q: %q\n", p.Name, p.Description)
+	fmt.Fprintf(w, "   now %q: %q\n", p.Name, p.Description)
 
-	step("5. Make one default, then restore the old default")
-	oldDefault, err := c.Populations.GetDefault(ctx, envID)
+	fmt.Fprintln(w, "5. The default population")
+	def, err := c.Populations.GetDefault(ctx, envID)
 	if err != nil {
 		return fmt.Errorf("get default: %w", err)
 	}
-	fmt.Printf("   default is %q\n", oldDefault.Name)
-	restore := func() error {
-		d, err := c.Populations.Get(context.WithoutCancel(ctx), envID, oldDefault.ID)
-		if err != nil {
+	fmt.Fprintf(w, "   default is %q\n", def.Name)
+	if demo {
+		if err := showSetDefault(ctx, w, c, envID, pops[0].ID, def.ID); err != nil {
 			return err
 		}
-		d.Default = true
-		_, err = c.Populations.Update(context.WithoutCancel(ctx), envID, d.ID, d)
-		return err
+	} else {
+		fmt.Fprintln(w, "   left as it is: switching it on a tenant and being stopped before switching back would leave")
+		fmt.Fprintln(w, "   a throwaway population as the default, which then cannot be deleted")
 	}
-	cleanup = append(cleanup, func() {
-		if err := restore(); err != nil {
-			fmt.Fprintf(os.Stderr, "cleanup: restore default population %s: %v\n", oldDefault.ID, err)
-		}
-	})
-	p.Default = true
-	if p, err = c.Populations.Update(ctx, envID, p.ID, p); err != nil {
-		return fmt.Errorf("make default: %w", err)
-	}
-	pops[0] = p
-	fmt.Printf("   default is now %q\n", p.Name)
-	if err := restore(); err != nil {
-		return fmt.Errorf("restore default: %w", err)
-	}
-	fmt.Printf("   restored %q as the default\n", oldDefault.Name)
 
-	step("6. Create a user and move it between populations")
+	fmt.Fprintln(w, "6. Create a user and move it between populations")
 	u, err := c.Users.Create(ctx, envID, &pingone.User{
 		Username: "quickstart-" + suffix, Email: "quickstart-" + suffix + "@example.com",
 		Name: pingone.UserName{Given: "Quick", Family: "Start"}, Population: &pingone.Ref{ID: pops[0].ID},
@@ -160,13 +203,13 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("create user: %w", err)
 	}
-	cleanup = append(cleanup, func() {
-		if err := c.Users.Delete(context.WithoutCancel(ctx), envID, u.ID); err != nil && !errors.Is(err, pingone.ErrNotFound) {
+	cleanup = append(cleanup, func(ctx context.Context) {
+		if err := c.Users.Delete(ctx, envID, u.ID); err != nil && !errors.Is(err, pingone.ErrNotFound) {
 			fmt.Fprintf(os.Stderr, "cleanup: delete user %s: %v\n", u.ID, err)
 		}
 	})
-	fmt.Printf("   created user %q in %q\n", u.Username, pops[0].Name)
-	if err := showCounts(ctx, c, envID, pops, 1, 0); err != nil {
+	fmt.Fprintf(w, "   created user %q in %q\n", u.Username, pops[0].Name)
+	if err := showCounts(ctx, w, c, envID, pops, 1, 0); err != nil {
 		return err
 	}
 	if err := c.Users.MovePopulation(ctx, envID, u.ID, pops[1].ID); err != nil {
@@ -176,14 +219,14 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("   moved; the user's population is now %s\n", ref.ID)
-	if err := showCounts(ctx, c, envID, pops, 0, 1); err != nil {
+	fmt.Fprintf(w, "   moved; the user's population is now %s\n", ref.ID)
+	if err := showCounts(ctx, w, c, envID, pops, 0, 1); err != nil {
 		return err
 	}
 
-	step("7. Typed errors")
+	fmt.Fprintln(w, "7. Typed errors")
 	_, err = c.Populations.Create(ctx, envID, &pingone.Population{Name: names[1]})
-	fmt.Printf("   duplicate name: errors.Is(err, pingone.ErrConflict) = %v\n", errors.Is(err, pingone.ErrConflict))
+	fmt.Fprintf(w, "   duplicate name: errors.Is(err, pingone.ErrConflict) = %v\n", errors.Is(err, pingone.ErrConflict))
 	if !errors.Is(err, pingone.ErrConflict) {
 		return fmt.Errorf("duplicate name: want ErrConflict, got %v", err)
 	}
@@ -192,16 +235,13 @@ func run(ctx context.Context) error {
 	if !errors.As(err, &apiErr) {
 		return fmt.Errorf("delete a population with users: want an *APIError, got %v", err)
 	}
-	fmt.Printf("   delete a population with users: %d %s: %s\n", apiErr.StatusCode, apiErr.Code, apiErr.Message)
+	fmt.Fprintf(w, "   delete a population with users: %d %s: %s\n", apiErr.StatusCode, apiErr.Code, apiErr.Message)
 	for _, d := range apiErr.Details {
-		fmt.Printf("     detail %s: %s\n", d.Code, d.Message)
+		fmt.Fprintf(w, "     detail %s: %s\n", d.Code, d.Message)
 	}
 
-	step("8. Clean up")
-	for i := len(cleanup) - 1; i >= 0; i-- {
-		cleanup[i]()
-	}
-	cleanup = nil
+	fmt.Fprintln(w, "8. Clean up")
+	cleanUp()
 	for _, p := range pops {
 		err := eventually(ctx, func(ctx context.Context) error {
 			if _, err := c.Populations.Get(ctx, envID, p.ID); !errors.Is(err, pingone.ErrNotFound) {
@@ -213,72 +253,70 @@ func run(ctx context.Context) error {
 			return err
 		}
 	}
-	fmt.Println("   deleted the user and both populations; done")
+	fmt.Fprintln(w, "   deleted the user and both populations; done")
 	return nil
 }
 
-// connect returns a client on a real tenant when PINGONE_* is set, else on an in-process fake.
-func connect() (*pingone.Client, string, func(), error) {
-	configured := false
-	for _, k := range []string{"PINGONE_REGION_CODE", "PINGONE_REGION", "PINGONE_ENVIRONMENT_ID", "PINGONE_CLIENT_ID", "PINGONE_CLIENT_SECRET"} {
-		configured = configured || os.Getenv(k) != ""
-	}
-	if !configured {
-		srv := pingonetest.NewServer()
-		fmt.Println("No PINGONE_* variables set: running against pingonetest, an in-memory PingOne, in this process.")
-		c, err := srv.Client(pingone.WithUserAgent("pingone-quickstart"))
-		return c, srv.EnvironmentID, srv.Close, err
-	}
-	c, err := pingone.NewClientFromEnv(pingone.WithUserAgent("pingone-quickstart"))
-	if err != nil {
-		return nil, "", nil, err
-	}
-	env := os.Getenv("PINGONE_TARGET_ENVIRONMENT_ID")
-	if env == "" {
-		env = os.Getenv("PINGONE_ENVIRONMENT_ID")
-	}
-	fmt.Printf("Running against PingOne (%s), environment %s.\n", c, env)
-	return c, env, func() {}, nil
-}
-
-// showCounts prints both populations' userCount, polling briefly since PingOne may update it a
-// moment after a change.
-func showCounts(ctx context.Context, c *pingone.Client, envID string, pops []*pingone.Population, want0, want1 int) error {
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		a, err := c.Populations.Get(ctx, envID, pops[0].ID)
-		if err != nil {
+// showCounts prints both populations' userCount once they show the expected values (PingOne may
+// update them a moment after a change), or what they show after settleTimeout.
+func showCounts(ctx context.Context, w io.Writer, c *pingone.Client, envID string, pops []*pingone.Population, want0, want1 int) error {
+	var a, b *pingone.Population
+	errStale := errors.New("counts not updated yet")
+	err := eventually(ctx, func(ctx context.Context) (err error) {
+		if a, err = c.Populations.Get(ctx, envID, pops[0].ID); err != nil {
 			return err
 		}
-		b, err := c.Populations.Get(ctx, envID, pops[1].ID)
-		if err != nil {
+		if b, err = c.Populations.Get(ctx, envID, pops[1].ID); err != nil {
 			return err
 		}
-		if (a.UserCount == want0 && b.UserCount == want1) || time.Now().After(deadline) {
-			fmt.Printf("   userCount: %q=%d, %q=%d\n", a.Name, a.UserCount, b.Name, b.UserCount)
-			return nil
+		if a.UserCount != want0 || b.UserCount != want1 {
+			return errStale
 		}
-		time.Sleep(time.Second)
+		return nil
+	})
+	if err != nil && !errors.Is(err, errStale) {
+		return err
 	}
+	fmt.Fprintf(w, "   userCount: %q=%d, %q=%d\n", a.Name, a.UserCount, b.Name, b.UserCount)
+	return nil
 }
 
-func step(s string) { fmt.Println(s) }
-
-// eventually retries fn for up to 15 seconds: PingOne is eventually consistent, so a read right
-// after a write may not see it yet. The fake is consistent, so there fn succeeds at once.
+// eventually retries fn once a second until it succeeds, settleTimeout passes or ctx is done,
+// and returns fn's last error: PingOne is eventually consistent, so a read right after a write
+// may not see it yet. The fake is consistent, so there fn succeeds at once.
 func eventually(ctx context.Context, fn func(context.Context) error) error {
-	deadline := time.Now().Add(15 * time.Second)
+	giveUp := time.NewTimer(settleTimeout)
+	defer giveUp.Stop()
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
 	for {
 		err := fn(ctx)
-		if err == nil || time.Now().After(deadline) || ctx.Err() != nil {
-			return err
+		if err == nil {
+			return nil
 		}
 		select {
 		case <-ctx.Done():
 			return err
-		case <-time.After(time.Second):
+		case <-giveUp.C:
+			return err
+		case <-tick.C:
 		}
 	}
+}
+
+// showSetDefault makes population id the default and then restores oldDefault, with SetDefault
+// (a GET and a PUT that keeps every other field). Only the demo does this.
+func showSetDefault(ctx context.Context, w io.Writer, c *pingone.Client, envID, id, oldDefault string) error {
+	p, err := c.Populations.SetDefault(ctx, envID, id)
+	if err != nil {
+		return fmt.Errorf("set default: %w", err)
+	}
+	fmt.Fprintf(w, "   SetDefault: the default is now %q\n", p.Name)
+	if p, err = c.Populations.SetDefault(ctx, envID, oldDefault); err != nil {
+		return fmt.Errorf("restore default: %w", err)
+	}
+	fmt.Fprintf(w, "   SetDefault: %q is the default again\n", p.Name)
+	return nil
 }
 
 func randomSuffix() string {
