@@ -102,7 +102,7 @@ END {
   print "| RTT | rate/s | moves | wall s | ideal s | x ideal | 429 % | moves/s | failed |"
   print "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   printf "%s", bulk
-  print "\n### Listing: Users.List over 10,000 users, RTT 50 ms, consumer 0.5 ms CPU per user"
+  print "\n### Listing: Users.List over 10,000 users, RTT 50 ms, consumer waiting 0.5 ms per user"
   print "| total s | network s | consumer s | max s | sum s | total / max |"
   print "|---:|---:|---:|---:|---:|---:|"
   printf "%s", list

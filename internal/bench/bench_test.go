@@ -69,7 +69,7 @@ func toHandUser(u *pingone.User) HandUser {
 	return h
 }
 
-// recordingServer wraps the server to capture what each client sends.
+// sentReq is what a client sent, as the recording wrapper in TestSameRequestsSameData saw it.
 type sentReq struct{ Method, URI, Body, Auth, ContentType string }
 
 // TestSameRequestsSameData proves the two clients are comparable: the same requests on the wire
