@@ -101,6 +101,13 @@ func (s *Server) serve(rw http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	w.Header().Set("Correlation-Id", s.newAuxID())
 	s.mu.Unlock()
+	if s.cfg.latency > 0 {
+		select {
+		case <-time.After(s.cfg.latency):
+		case <-r.Context().Done():
+			return // the client gave up: nobody waits for the answer
+		}
+	}
 
 	if f := s.takeFault(r); f != nil {
 		if f.Delay > 0 {

@@ -68,6 +68,7 @@ type config struct {
 	rateLimit      int
 	deterministic  bool
 	conflictStatus int
+	latency        time.Duration
 	// Rules PingOne does not document; README.md lists them with their defaults.
 	undefault           Undefault
 	caseSensitiveNames  bool
@@ -92,6 +93,12 @@ func WithTokenLifetime(d time.Duration) Option { return func(c *config) { c.toke
 // WithRateLimit answers API requests beyond perSecond in any one second with 429 REQUEST_LIMITED
 // and a Retry-After header. The token endpoint is not limited.
 func WithRateLimit(perSecond int) Option { return func(c *config) { c.rateLimit = perSecond } }
+
+// WithLatency delays every request (token requests too) by d before serving it, as a network
+// round trip of d would, so benchmarks see what users wait for. The wait follows the request's
+// context: when the client gives up (its ctx ends and it drops the connection), the handler
+// stops waiting at once and serves nothing, so no handler is left sleeping.
+func WithLatency(d time.Duration) Option { return func(c *config) { c.latency = d } }
 
 // WithDeterministicIDs makes ids, tokens and timestamps predictable (a counter), for Example
 // output and golden files.

@@ -1,16 +1,38 @@
 #!/usr/bin/env bash
-# Benchmarks the SDK against a hand-written net/http + encoding/json client on the same loopback
-# server, and prints medians and SDK/hand-written ratios. Usage: scripts/bench.sh [count] [benchtime]
+# Performance report, in two parts (about 6 minutes on 2 cores with the defaults).
+#
+# 1. The SDK against the hand-written floor (internal/bench/hand.go: what a competent engineer
+#    writes with net/http and encoding/json) on one loopback server serving pre-rendered pages.
+#    -cpu 1, `count` runs of each; prints the medians with the SDK/hand ratios of time, B/op and
+#    allocs/op, then benchstat with hand and sdk as columns (sdk vs hand, with p-values).
+# 2. What users wait for, over latency injected by pingonetest: bulk moves over round-trip time ×
+#    rate limit, a listing with work per item, and the connections a bulk job opens. These run
+#    once each, at the machine's GOMAXPROCS: they measure waiting, not CPU.
+#
+# Usage: scripts/bench.sh [count] [benchtime]   (defaults: 6 and 1s)
+# PINGONE_BENCH_MOVES=2000 moves 2,000 users in every bulk cell instead of min(3 × rate, 1000)
+# (adds about a quarter of an hour: 200 s a cell at 10 requests/s).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 count=${1:-6}
 benchtime=${2:-1s}
-out=$(mktemp -t pingone-bench.XXXXXX)
-trap 'rm -f "$out"' EXIT
+BENCHSTAT_VERSION=v0.0.0-20260908200009-22c9c6c9d4da # golang.org/x/perf
+
+export PATH="$(go env GOPATH)/bin:$PATH"
+if ! { command -v benchstat >/dev/null && go version -m "$(command -v benchstat)" | grep -q "$BENCHSTAT_VERSION"; }; then
+  go install "golang.org/x/perf/cmd/benchstat@$BENCHSTAT_VERSION"
+fi
+
+micro=$(mktemp -t pingone-bench.XXXXXX)
+wire=$(mktemp -t pingone-bench-wire.XXXXXX)
+trap 'rm -f "$micro" "$wire"' EXIT
 
 echo "# $(go version), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | sed 's/^ //')"
-echo "# go test -run '^\$' -bench . -benchmem -count $count -benchtime $benchtime ./internal/bench"
-go test -run '^$' -bench . -benchmem -count "$count" -benchtime "$benchtime" ./internal/bench | tee "$out" >/dev/null
+echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
+echo
+echo "## SDK vs hand-written floor"
+echo "# go test -run '^\$' -bench . -skip 'Latency|Connections' -benchmem -cpu 1 -count $count -benchtime $benchtime ./internal/bench"
+go test -run '^$' -bench . -skip 'Latency|Connections' -benchmem -cpu 1 -count "$count" -benchtime "$benchtime" ./internal/bench >"$micro"
 
 # Medians per benchmark, then the SDK/hand ratio for each pair.
 awk '
@@ -30,7 +52,7 @@ function median(s,   a, n, i, j, t) {
   return (n%2) ? a[(n+1)/2] : (a[n/2]+a[n/2+1])/2
 }
 END {
-  printf "| %-22s | %12s | %12s | %6s | %12s | %12s | %6s | %9s | %9s | %6s |\n", "operation", "sdk ns/op", "hand ns/op", "time", "sdk B/op", "hand B/op", "bytes", "sdk alloc", "hand alloc", "allocs"
+  printf "| %-22s | %12s | %12s | %6s | %12s | %12s | %6s | %9s | %9s | %6s |\n", "operation (median)", "sdk ns/op", "hand ns/op", "time", "sdk B/op", "hand B/op", "bytes", "sdk alloc", "hand alloc", "allocs"
   printf "|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|\n", "---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"
   for (k=1; k<=count; k++) {
     nm=order[k]
@@ -45,10 +67,49 @@ END {
       printf "| %-22s | %12s | %12.0f | %6s | %12s | %12.0f | %6s | %9s | %9.0f | %6s |\n", op " (transport)", "", median(ns[nm]), "", "", median(by[nm]), "", "", median(al[nm]), ""
     }
   }
-}' "$out"
+}' "$micro"
+echo
+echo "# benchstat -col '/impl@(hand sdk)': sdk vs hand (base), ~ when p >= 0.05"
+benchstat -col '/impl@(hand sdk)' "$micro"
 
-# benchstat, when it installs, for confidence intervals.
-if command -v benchstat >/dev/null 2>&1 || go install golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da >/dev/null 2>&1; then
-  echo
-  PATH="$(go env GOPATH)/bin:$PATH" benchstat -col /impl "$out" 2>/dev/null || true
-fi
+echo
+echo "## Over latency (pingonetest WithLatency), GOMAXPROCS $(nproc)"
+echo "# PINGONE_BENCH_MOVES=${PINGONE_BENCH_MOVES:-} go test -run '^\$' -bench 'Latency|Connections' -benchtime 1x -count 1 -timeout 60m ./internal/bench"
+go test -run '^$' -bench 'Latency|Connections' -benchtime 1x -count 1 -timeout 60m ./internal/bench >"$wire"
+
+# One table per benchmark family, from the name's key=value parts and the reported metrics.
+awk '
+function metric(unit,   i) { for (i=2; i<NF; i++) if ($(i+1)==unit) return $i; return "" }
+function key(k,   n, parts, i) {
+  n=split(name, parts, "/")
+  for (i=2; i<=n; i++) if (index(parts[i], k "=")==1) return substr(parts[i], length(k)+2)
+  return ""
+}
+{ name=$1; sub(/-[0-9]+$/, "", name) }
+/^BenchmarkLatencyMoveAll\// {
+  bulk=bulk sprintf("| %s | %s | %s | %.2f | %.2f | %.2fx | %.1f | %.0f | %d |\n", key("rtt"), key("rate"), key("moves"),
+    metric("s"), metric("ideal-s"), metric("x-ideal"), metric("429-%"), metric("moves/s"), metric("failed"))
+}
+/^BenchmarkLatencyList/ {
+  list=list sprintf("| %.2f | %.2f | %.2f | %.2f | %.2f | %.2fx |\n", metric("total-s"), metric("network-s"),
+    metric("consumer-s"), metric("max-s"), metric("sum-s"), metric("x-max"))
+}
+/^BenchmarkConnections\// {
+  conns=conns sprintf("| %s | %s | %d | %.2f |\n", key("proto"), key("client"), metric("conns"), metric("conns/worker"))
+}
+END {
+  print "\n### Bulk moves: Users.MoveAll, default options (ideal = (moves + listings) / rate)"
+  print "| RTT | rate/s | moves | wall s | ideal s | x ideal | 429 % | moves/s | failed |"
+  print "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  printf "%s", bulk
+  print "\n### Listing: Users.List over 10,000 users, RTT 50 ms, consumer waiting 0.5 ms per user"
+  print "| total s | network s | consumer s | max s | sum s | total / max |"
+  print "|---:|---:|---:|---:|---:|---:|"
+  printf "%s", list
+  print "\n### Connections: MoveAll of 400 users (8 workers) over TLS"
+  print "| protocol | client | connections | per worker |"
+  print "|---|---|---:|---:|"
+  printf "%s", conns
+}' "$wire"
+echo
+echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"

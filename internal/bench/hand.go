@@ -7,15 +7,30 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync"
 	"time"
 )
 
-// Hand is what a user would write by hand with net/http and encoding/json: the floor the SDK
-// is measured against. It does exactly the SDK's requests, without retries or checks.
+// Hand is the floor the SDK is measured against: what a competent engineer writes by hand with
+// net/http and encoding/json. Headers are built once and shared by every request; each response
+// body is read into a pooled buffer that keeps its capacity and decoded with json.Unmarshal;
+// a listing decodes every page into one reused page. It sends exactly the SDK's requests,
+// without retries or checks. It is safe for concurrent use.
 type Hand struct {
-	HC    *http.Client
-	Base  string
-	Token string
+	hc          *http.Client
+	base        string
+	read, write http.Header // shared by every request: net/http only reads them
+	bufs        sync.Pool   // *bytes.Buffer
+}
+
+// NewHand returns a hand-written client for the API at base, sending token as the bearer.
+func NewHand(hc *http.Client, base, token string) *Hand {
+	auth, accept := []string{"Bearer " + token}, []string{"application/json"}
+	return &Hand{hc: hc, base: base,
+		read:  http.Header{"Authorization": auth, "Accept": accept},
+		write: http.Header{"Authorization": auth, "Accept": accept, "Content-Type": accept},
+		bufs:  sync.Pool{New: func() any { return new(bytes.Buffer) }},
+	}
 }
 
 // HandRef is the hand-written reference model.
@@ -49,71 +64,120 @@ type handWrite struct {
 	AlternativeIdentifiers []string `json:"alternativeIdentifiers,omitempty"`
 }
 
-// HandPage is the hand-written page envelope.
-type HandPage struct {
+// HandUser is the hand-written user model: the fields the SDK models.
+type HandUser struct {
+	ID          string   `json:"id"`
+	Environment *HandRef `json:"environment"`
+	Username    string   `json:"username"`
+	Email       string   `json:"email"`
+	Name        struct {
+		Given     string `json:"given"`
+		Middle    string `json:"middle"`
+		Family    string `json:"family"`
+		Formatted string `json:"formatted"`
+	} `json:"name"`
+	ExternalID string   `json:"externalId"`
+	Population *HandRef `json:"population"`
+	Enabled    bool     `json:"enabled"`
+	Lifecycle  struct {
+		Status string `json:"status"`
+	} `json:"lifecycle"`
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+// HandPage is the hand-written page envelope. PingOne names the embedded array after the
+// collection, so it has a field for each; one of them stays empty.
+type HandPage[T any] struct {
 	Links struct {
 		Next *struct {
 			Href string `json:"href"`
 		} `json:"next"`
 	} `json:"_links"`
 	Embedded struct {
-		Populations []HandPopulation `json:"populations"`
+		Populations []T `json:"populations"`
+		Users       []T `json:"users"`
 	} `json:"_embedded"`
 	Count int `json:"count"`
 }
 
+// Items returns the page's items.
+func (p *HandPage[T]) Items() []T {
+	if len(p.Embedded.Users) > 0 {
+		return p.Embedded.Users
+	}
+	return p.Embedded.Populations
+}
+
+// reset empties the page for the next decode, keeping the arrays' storage. encoding/json decodes
+// into the elements already there without zeroing them, so they are cleared first: otherwise a
+// member absent from this page's item would keep the value of an earlier page's.
+func (p *HandPage[T]) reset() {
+	pops, users := p.Embedded.Populations, p.Embedded.Users
+	clear(pops[:cap(pops)])
+	clear(users[:cap(users)])
+	*p = HandPage[T]{}
+	p.Embedded.Populations, p.Embedded.Users = pops[:0], users[:0]
+}
+
 func (h *Hand) do(ctx context.Context, method, url string, in, out any) error {
 	var body io.Reader
+	hdr := h.read
 	if in != nil {
 		b, err := json.Marshal(in)
 		if err != nil {
 			return err
 		}
-		body = bytes.NewReader(b)
+		body, hdr = bytes.NewReader(b), h.write
 	}
 	req, err := http.NewRequestWithContext(ctx, method, url, body)
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Authorization", "Bearer "+h.Token)
-	req.Header.Set("Accept", "application/json")
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := h.HC.Do(req)
+	req.Header = hdr
+	resp, err := h.hc.Do(req)
 	if err != nil {
 		return err
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode > 299 {
+	if resp.StatusCode > 299 || out == nil {
 		_, _ = io.Copy(io.Discard, resp.Body)
-		return fmt.Errorf("%s %s: %s", method, url, resp.Status)
+		if resp.StatusCode > 299 {
+			return fmt.Errorf("%s %s: %s", method, url, resp.Status)
+		}
+		return nil
 	}
-	if out == nil {
-		_, err = io.Copy(io.Discard, resp.Body)
+	buf := h.bufs.Get().(*bytes.Buffer)
+	defer h.bufs.Put(buf)
+	buf.Reset()
+	if n := resp.ContentLength; n > 0 && n < 64<<20 {
+		buf.Grow(int(n) + bytes.MinRead) // ReadFrom wants MinRead free bytes to see the EOF
+	}
+	if _, err := buf.ReadFrom(resp.Body); err != nil {
 		return err
 	}
-	return json.NewDecoder(resp.Body).Decode(out)
+	return json.Unmarshal(buf.Bytes(), out)
 }
 
-func (h *Hand) pops() string { return h.Base + "/environments/" + EnvID + "/populations" }
+func (h *Hand) env() string  { return h.base + "/environments/" + EnvID }
+func (h *Hand) pops() string { return h.env() + "/populations" }
 
 // Get reads a population.
 func (h *Hand) Get(ctx context.Context) (*HandPopulation, error) {
-	var p HandPopulation
-	return &p, h.do(ctx, http.MethodGet, h.pops()+"/"+PopID, nil, &p)
+	p := new(HandPopulation)
+	return p, h.do(ctx, http.MethodGet, h.pops()+"/"+PopID, nil, p)
 }
 
 // Create creates a population.
 func (h *Hand) Create(ctx context.Context, p *HandPopulation) (*HandPopulation, error) {
-	var out HandPopulation
-	return &out, h.do(ctx, http.MethodPost, h.pops(), writeOf(p), &out)
+	out := new(HandPopulation)
+	return out, h.do(ctx, http.MethodPost, h.pops(), writeOf(p), out)
 }
 
 // Update replaces a population.
 func (h *Hand) Update(ctx context.Context, p *HandPopulation) (*HandPopulation, error) {
-	var out HandPopulation
-	return &out, h.do(ctx, http.MethodPut, h.pops()+"/"+PopID, writeOf(p), &out)
+	out := new(HandPopulation)
+	return out, h.do(ctx, http.MethodPut, h.pops()+"/"+PopID, writeOf(p), out)
 }
 
 func writeOf(p *HandPopulation) *handWrite {
@@ -129,24 +193,26 @@ func (h *Hand) Delete(ctx context.Context) error {
 // Move moves a user.
 func (h *Hand) Move(ctx context.Context) error {
 	var out HandRef
-	return h.do(ctx, http.MethodPut, h.Base+"/environments/"+EnvID+"/users/"+UserID+"/population", &HandRef{ID: PopID}, &out)
+	return h.do(ctx, http.MethodPut, h.env()+"/users/"+UserID+"/population", &HandRef{ID: PopID}, &out)
 }
 
-// Page reads one page.
-func (h *Hand) Page(ctx context.Context, url string) (*HandPage, error) {
-	var p HandPage
-	return &p, h.do(ctx, http.MethodGet, url, nil, &p)
+// Page reads the page at url into p, reusing p's storage.
+func Page[T any](ctx context.Context, h *Hand, url string, p *HandPage[T]) error {
+	p.reset()
+	return h.do(ctx, http.MethodGet, url, nil, p)
 }
 
-// ListAll walks every page, calling fn for each population.
-func (h *Hand) ListAll(ctx context.Context, firstURL string, fn func(*HandPopulation)) error {
+// ListAll walks every page from firstURL, calling fn for each item. The item is only valid
+// during the call: the next page is decoded into the same storage.
+func ListAll[T any](ctx context.Context, h *Hand, firstURL string, fn func(*T)) error {
+	var p HandPage[T]
 	for url := firstURL; url != ""; {
-		p, err := h.Page(ctx, url)
-		if err != nil {
+		if err := Page(ctx, h, url, &p); err != nil {
 			return err
 		}
-		for i := range p.Embedded.Populations {
-			fn(&p.Embedded.Populations[i])
+		items := p.Items()
+		for i := range items {
+			fn(&items[i])
 		}
 		url = ""
 		if p.Links.Next != nil {
