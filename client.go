@@ -33,6 +33,7 @@ package pingone
 import (
 	"cmp"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -43,6 +44,7 @@ import (
 	"net/http"
 	"net/url"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -79,6 +81,36 @@ type Client struct {
 	decoders  sync.Pool // *bodyDecoder
 
 	environmentID string // the worker app's environment, for EnvironmentID; "" for NewClient
+	settle        settling
+}
+
+// settling is how a call waits out PingOne's eventual consistency (WithEventualConsistency).
+type settling struct {
+	within      time.Duration // the waits add up to at most this; 0 turns it off
+	first, most time.Duration // the first wait, doubled each time up to most
+}
+
+// transient reports whether err is an answer that eventual consistency may explain, to a method
+// that is safe to send again.
+func (s settling) transient(method string, err error) bool {
+	var e *APIError
+	return s.within > 0 && method != http.MethodPost && errors.As(err, &e) &&
+		(e.StatusCode == http.StatusNotFound || e.StatusCode == http.StatusForbidden)
+}
+
+// next returns the wait after one of prev, when the waits so far add up to waited, or false once
+// they have used up s.within. Waits are counted, not clocked, so the number of attempts does not
+// depend on how long each one takes.
+func (s settling) next(waited, prev time.Duration) (time.Duration, bool) {
+	left := s.within - waited
+	if left <= 0 {
+		return 0, false
+	}
+	w := s.first
+	if prev > 0 {
+		w = prev * 2
+	}
+	return min(w, s.most, left), true
 }
 
 // Option configures a Client.
@@ -86,6 +118,8 @@ type Option func(*settings)
 
 type settings struct {
 	baseURL, authURL string
+	tokenURL         string
+	settleWithin     time.Duration
 	httpClient       *http.Client
 	userAgent        string
 	retry            *RetryPolicy
@@ -102,13 +136,34 @@ type settings struct {
 const DefaultAttemptTimeout = 60 * time.Second
 
 // WithBaseURL overrides the API base URL, such as "https://api.pingone.eu/v1" or a fake's URL.
-// It must be https; plain http is accepted for loopback hosts only.
+// It must be https; plain http is accepted for loopback hosts only. Behind a proxy or a custom
+// domain, the next-page links PingOne writes on its own API host are followed through this URL.
 func WithBaseURL(apiURL string) Option { return func(s *settings) { s.baseURL = apiURL } }
 
 // WithAuthURL overrides the authorization server's base URL (tokens come from
 // <authURL>/<environmentID>/as/token). It must be https; plain http is accepted for loopback
 // hosts only.
 func WithAuthURL(authURL string) Option { return func(s *settings) { s.authURL = authURL } }
+
+// WithTokenURL sets the worker app's token endpoint exactly, for a custom domain, whose token URL
+// has no environment segment: "https://auth.example.com/as/token". It wins over WithAuthURL and
+// the region. It must be https; plain http is accepted for loopback hosts only.
+func WithTokenURL(tokenURL string) Option { return func(s *settings) { s.tokenURL = tokenURL } }
+
+// WithEventualConsistency makes GET, PUT and DELETE calls ride out PingOne's eventual
+// consistency: a 404 or 403 is retried, with waits growing from 200 ms to 2 s, until the waits
+// add up to d; then the caller gets the last *APIError. PingOne documents that such errors can
+// be transient: its API description attributes a 404, and a 403, to "eventual consistency after
+// a recent environment creation" (a 403 "may occur if the environment doesn't exist" yet), and
+// a role just granted to the worker app takes a moment to apply. PingOne's official Go client
+// retries these for 30 s, the community SDK for 17 s.
+//
+// It is off by default (d = 0), so that a real 404 fails at once. POST is never retried this
+// way. Every wait ends when the call's ctx is done; the error then matches both the *APIError's
+// sentinel (such as ErrNotFound) and the ctx's error.
+func WithEventualConsistency(d time.Duration) Option {
+	return func(s *settings) { s.settleWithin = d }
+}
 
 // WithHTTPClient sets the HTTP client whose transport carries the requests. The Client uses a
 // copy of it (with a redirect policy that refuses other hosts) and never changes the original.
@@ -168,8 +223,8 @@ func NewClient(region Region, ts oauth2.TokenSource, opts ...Option) (*Client, e
 }
 
 // NewWorkerClient returns a client that authenticates as a PingOne worker application with the
-// client-credentials grant at <auth URL>/<environmentID>/as/token, where environmentID is the
-// environment holding the worker app. The token is fetched once for any number of concurrent
+// client-credentials grant at <auth URL>/<environmentID>/as/token (or the URL WithTokenURL
+// gives), where environmentID is the environment holding the worker app. The token is fetched once for any number of concurrent
 // callers, cached, and refreshed before it expires; a 401 from the API drops it and retries the
 // call once with a new one. The client secret may be sent as client_secret_basic or
 // client_secret_post: the first that the app accepts is used.
@@ -185,18 +240,10 @@ func NewWorkerClient(region Region, environmentID, clientID, clientSecret string
 	if err != nil {
 		return nil, err
 	}
-	authURL := s.authURL
-	if authURL == "" {
-		if region == "" {
-			return nil, invalidArgf("a region or WithAuthURL is required")
-		}
-		authURL = region.AuthURL()
-	}
-	au, err := parseServiceURL("auth URL (WithAuthURL)", authURL)
+	tokenURL, err := s.workerTokenURL(region, environmentID)
 	if err != nil {
 		return nil, err
 	}
-	tokenURL := au.JoinPath(environmentID, "as", "token")
 	style, err := s.authMethod.style()
 	if err != nil {
 		return nil, err
@@ -213,6 +260,25 @@ func NewWorkerClient(region Region, environmentID, clientID, clientSecret string
 		return creds.token(context.WithValue(ctx, oauth2.HTTPClient, tokenHTTP))
 	}, s.tokenTimeout, true)
 	return c, nil
+}
+
+// workerTokenURL is WithTokenURL as given, or <auth URL>/<environmentID>/as/token.
+func (s *settings) workerTokenURL(region Region, environmentID string) (*url.URL, error) {
+	if s.tokenURL != "" {
+		return parseServiceURL("token URL (WithTokenURL)", s.tokenURL)
+	}
+	authURL := s.authURL
+	if authURL == "" {
+		if region == "" {
+			return nil, invalidArgf("a region, WithAuthURL or WithTokenURL is required")
+		}
+		authURL = region.AuthURL()
+	}
+	au, err := parseServiceURL("auth URL (WithAuthURL)", authURL)
+	if err != nil {
+		return nil, err
+	}
+	return au.JoinPath(environmentID, "as", "token"), nil
 }
 
 func applyOptions(opts []Option) *settings {
@@ -254,11 +320,15 @@ func newClient(region Region, s *settings) (*Client, *http.Client, error) {
 	if s.attemptTimeout < 0 {
 		return nil, nil, invalidArgf("attempt timeout must not be negative")
 	}
+	if s.settleWithin < 0 {
+		return nil, nil, invalidArgf("eventual consistency wait must not be negative")
+	}
 	if strings.ContainsFunc(s.userAgent, unicode.IsControl) {
 		return nil, nil, invalidArgf("user agent contains control characters")
 	}
 	hc := httpClient(s.httpClient, s.attemptTimeout)
 	c := &Client{base: base, logger: s.logger}
+	c.settle = settling{within: s.settleWithin, first: 200 * time.Millisecond, most: 2 * time.Second}
 	c.userAgent = "pingone-go/" + Version + " (" + runtime.Version() + "; " + runtime.GOOS + "/" + runtime.GOARCH + ")"
 	if s.userAgent != "" {
 		c.userAgent = s.userAgent + " " + c.userAgent
@@ -597,6 +667,7 @@ func (c *Client) do(ctx context.Context, method string, u *url.URL, in any, out 
 		ctx = context.WithValue(ctx, callLogKey{}, &callLog{logger: c.logger, method: method, path: u.Path, start: time.Now()})
 	}
 	refreshed := false
+	var waited, wait time.Duration // waiting out eventual consistency
 	for {
 		bearer, err := c.tokens.get(ctx)
 		if err != nil {
@@ -618,7 +689,18 @@ func (c *Client) do(ctx context.Context, method string, u *url.URL, in any, out 
 			refreshed = true
 			continue
 		}
-		return c.handle(resp, method, u.Path, out, bearer)
+		err = c.handle(resp, method, u.Path, out, bearer)
+		if c.settle.transient(method, err) {
+			var more bool
+			if wait, more = c.settle.next(waited, wait); more {
+				if werr := sleepCtx(ctx, wait); werr != nil {
+					return fmt.Errorf("%w (stopped waiting for it to pass: %w)", err, werr)
+				}
+				waited += wait
+				continue
+			}
+		}
+		return err
 	}
 }
 
@@ -825,6 +907,10 @@ func decodeArray(dec *jsontext.Decoder, elem func() error) error {
 	return err
 }
 
+// cursorPrefix starts every cursor this SDK makes; the rest is the next link's query,
+// base64url-encoded. Older cursors (a bare cursor= value, or a whole next link) still work.
+const cursorPrefix = "pingone:"
+
 // listURL builds the first page's URL, or resumes from opts.Cursor.
 func (c *Client) listURL(opts *ListOptions, segs ...string) (*url.URL, error) {
 	u, err := c.endpoint(segs...)
@@ -837,9 +923,22 @@ func (c *Client) listURL(opts *ListOptions, segs ...string) (*url.URL, error) {
 	if opts.Limit < 0 {
 		return nil, invalidArgf("negative limit %d", opts.Limit)
 	}
-	if strings.HasPrefix(opts.Cursor, "https://") || strings.HasPrefix(opts.Cursor, "http://") {
-		// A cursor that is a whole next link (when the server's link had no cursor parameter).
-		return c.nextURL(opts.Cursor)
+	cur := opts.Cursor
+	switch {
+	case strings.HasPrefix(cur, cursorPrefix):
+		q, err := base64.RawURLEncoding.DecodeString(cur[len(cursorPrefix):])
+		if err != nil || strings.ContainsFunc(string(q), func(r rune) bool { return r <= ' ' || r >= 0x7f || r == '#' }) {
+			return nil, invalidArgf("bad cursor: not one a Page returned")
+		}
+		u.RawQuery = string(q)
+		return u, resumes(opts, u)
+	case strings.HasPrefix(cur, "https://") || strings.HasPrefix(cur, "http://"):
+		// A whole next link: what cursors were when the link had no cursor parameter, and are
+		// when it points elsewhere than the listing's own path.
+		if u, err = c.nextURL(cur); err != nil {
+			return nil, err
+		}
+		return u, resumes(opts, u)
 	}
 	q := url.Values{}
 	if opts.Filter != "" {
@@ -848,32 +947,74 @@ func (c *Client) listURL(opts *ListOptions, segs ...string) (*url.URL, error) {
 	if opts.Limit > 0 {
 		q.Set("limit", fmt.Sprint(opts.Limit))
 	}
-	if opts.Cursor != "" {
-		q.Set("cursor", opts.Cursor)
+	if cur != "" {
+		q.Set("cursor", cur) // a bare cursor value, as older versions returned
 	}
 	u.RawQuery = q.Encode()
 	return u, nil
 }
 
-// nextURL checks a _links.next href: it must be on the API host, or following it would hand our
-// bearer token to whoever wrote the link.
+// resumes checks that the Filter and Limit given with a cursor are those of the listing it
+// resumes, where its link names them: the cursor is only valid for that listing.
+func resumes(opts *ListOptions, u *url.URL) error {
+	q, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		return invalidArgf("bad cursor: not one a Page returned")
+	}
+	if opts.Filter != "" && q.Has("filter") && q.Get("filter") != opts.Filter {
+		return invalidArgf("the cursor resumes a listing with another filter; pass the cursor alone")
+	}
+	if opts.Limit > 0 && q.Has("limit") && q.Get("limit") != strconv.Itoa(opts.Limit) {
+		return invalidArgf("the cursor resumes a listing with another limit; pass the cursor alone")
+	}
+	return nil
+}
+
+// nextURL checks a _links.next href. The bearer token goes only to the configured API host, so
+// a link elsewhere is refused, with one exception: PingOne writes absolute links on its public
+// API host (https://api.pingone.<tld>/v1/…), which a client behind a proxy or a custom domain
+// (WithBaseURL) must map back to its own base URL. Such a link is re-based: its path after /v1
+// and its query are appended to the base URL, and its host is never called.
 func (c *Client) nextURL(href string) (*url.URL, error) {
 	u, err := c.base.Parse(href)
 	if err != nil {
 		return nil, fmt.Errorf("pingone: bad next page link %q: %w", href, err)
 	}
-	if !c.sameOrigin(u) {
-		return nil, fmt.Errorf("pingone: next page link points to %s://%s, not the API host; not following it", u.Scheme, u.Host)
+	if c.sameOrigin(u) {
+		return u, nil
 	}
-	return u, nil
+	path := u.EscapedPath()
+	if isPingOneAPIHost(u) && (path == "/v1" || strings.HasPrefix(path, "/v1/")) {
+		r, err := url.Parse(c.base.Scheme + "://" + c.base.Host + c.base.EscapedPath() + strings.TrimPrefix(path, "/v1"))
+		if err == nil {
+			r.RawQuery = u.RawQuery
+			return r, nil
+		}
+	}
+	return nil, fmt.Errorf("pingone: next page link points to %s://%s, not the API host; not following it", u.Scheme, u.Host)
 }
 
-// cursorOf extracts the opaque cursor from a next link, or keeps the whole link when it has none.
-func cursorOf(next *url.URL) string {
-	if cur := next.Query().Get("cursor"); cur != "" {
-		return cur
+// isPingOneAPIHost reports whether u is on the https API host of one of PingOne's regions.
+func isPingOneAPIHost(u *url.URL) bool {
+	if u.Scheme != "https" || u.User != nil || (u.Port() != "" && u.Port() != "443") {
+		return false
 	}
-	return next.String()
+	for _, r := range regions() {
+		if strings.EqualFold(u.Hostname(), "api.pingone."+r.TLD()) {
+			return true
+		}
+	}
+	return false
+}
+
+// cursorOf makes the cursor that resumes a listing at next, the link that followed the page at
+// page: the link's query, which is all PingOne needs to go on, from any process. A link to
+// another path (never seen from PingOne) is kept whole, as nextURL checks it again on resuming.
+func cursorOf(next, page *url.URL) string {
+	if next.EscapedPath() != page.EscapedPath() || next.RawQuery == "" {
+		return next.String()
+	}
+	return cursorPrefix + base64.RawURLEncoding.EncodeToString([]byte(next.RawQuery))
 }
 
 // fetchPage GETs one page of collection and returns it with the checked link to the next page.
@@ -892,7 +1033,7 @@ func fetchPage[T any, PT interface {
 	if err != nil {
 		return nil, nil, err
 	}
-	p.page.NextCursor = cursorOf(next)
+	p.page.NextCursor = cursorOf(next, u)
 	return &p.page, next, nil
 }
 

@@ -74,7 +74,7 @@ func readEnv(getenv func(string) string, s *settings) (*envConfig, error) {
 	}
 
 	var missing, problems []string
-	urlsGiven := (e.apiURL != "" || s.baseURL != "") && (e.authURL != "" || s.authURL != "")
+	urlsGiven := (e.apiURL != "" || s.baseURL != "") && (e.authURL != "" || s.authURL != "" || s.tokenURL != "")
 	if regionName == "" && !urlsGiven {
 		missing = append(missing, envRegion)
 	}

@@ -40,6 +40,7 @@ type APIError struct {
 	StatusCode    int           // HTTP status
 	Code          string        // PingOne code, such as "INVALID_DATA"; for the token endpoint the OAuth error, such as "invalid_client"
 	Message       string        // PingOne's message, in English
+	Target        string        // the request part the error is about, such as "filter", when PingOne names one
 	Details       []ErrorDetail // per-field details, when PingOne sent any
 	ID            string        // the error's id in the body; quote it to Ping support
 	CorrelationID string        // the Correlation-Id response header
@@ -57,7 +58,7 @@ type ErrorDetail struct {
 	InnerError map[string]any `json:"innerError,omitempty"` // further data, such as a 429's "retryAfter"
 }
 
-// Error returns one line: method, path, status, code, message, detail targets, ids. It never holds
+// Error returns one line: method, path, status, code, target, message, details, ids. It never holds
 // a header value, so no credential can reach it.
 func (e *APIError) Error() string {
 	var b strings.Builder
@@ -68,6 +69,9 @@ func (e *APIError) Error() string {
 	b.WriteString(strconv.Itoa(e.StatusCode))
 	if e.Code != "" {
 		b.WriteString(" " + e.Code)
+	}
+	if e.Target != "" {
+		b.WriteString(" (target " + e.Target + ")")
 	}
 	if e.Message != "" {
 		b.WriteString(": " + e.Message)
@@ -144,6 +148,7 @@ type errorBody struct {
 	ID               string        `json:"id"`
 	Code             string        `json:"code"`
 	Message          string        `json:"message"`
+	Target           string        `json:"target"`
 	Details          []ErrorDetail `json:"details"`
 	Error            string        `json:"error"`
 	ErrorDescription string        `json:"error_description"`
@@ -223,7 +228,7 @@ func (h secrets) redactError(e *APIError) {
 	if len(h) == 0 {
 		return
 	}
-	for _, p := range []*string{&e.Code, &e.Message, &e.ID, &e.CorrelationID, &e.Body, &e.Method, &e.Path} {
+	for _, p := range []*string{&e.Code, &e.Message, &e.Target, &e.ID, &e.CorrelationID, &e.Body, &e.Method, &e.Path} {
 		*p = h.redact(*p)
 	}
 	for i := range e.Details {
@@ -271,7 +276,7 @@ func (h secrets) redactErr(err error) error {
 func parseErrorBody(e *APIError, raw []byte) {
 	var b errorBody
 	if err := json.Unmarshal(raw, &b, decodeOptions); err == nil && (b.Code != "" || b.Error != "" || b.Message != "") {
-		e.ID, e.Code, e.Message, e.Details = b.ID, b.Code, b.Message, b.Details
+		e.ID, e.Code, e.Message, e.Target, e.Details = b.ID, b.Code, b.Message, b.Target, b.Details
 		if e.Code == "" {
 			e.Code, e.Message = b.Error, b.ErrorDescription
 		}

@@ -37,17 +37,21 @@ type Population struct {
 	// UserCount is the number of users in the population (read-only; PingOne may update it a
 	// moment after a user moves).
 	UserCount int `json:"userCount"`
-	// PasswordPolicy is the population's password policy; nil uses the environment's default.
+	// PasswordPolicy is the population's password policy; nil, or a Ref without an ID, uses the
+	// environment's default (Create and Update send nothing for it).
 	PasswordPolicy *Ref `json:"passwordPolicy,omitempty"`
-	// Theme is the branding theme of the population's sign-on pages; nil uses the environment's.
+	// Theme is the branding theme of the population's sign-on pages; nil, or a Ref without an ID
+	// (PingOne may send "theme": {}), uses the environment's (Create and Update send nothing).
 	Theme *Ref `json:"theme,omitempty"`
 	// PreferredLanguage is a locale such as "en"; PingOne fills in the environment's language
 	// when it is empty.
 	PreferredLanguage string `json:"preferredLanguage,omitempty"`
 	// AlternativeIdentifiers are further names the population can be found by (used by DaVinci).
-	AlternativeIdentifiers []string  `json:"alternativeIdentifiers,omitempty"`
-	CreatedAt              time.Time `json:"createdAt,omitzero"` // read-only
-	UpdatedAt              time.Time `json:"updatedAt,omitzero"` // read-only
+	AlternativeIdentifiers []string `json:"alternativeIdentifiers,omitempty"`
+	// CreatedAt and UpdatedAt are read-only. A timestamp in a form the SDK cannot read is left
+	// zero, and PingOne's raw value is kept in Extra under its name (and never sent).
+	CreatedAt time.Time `json:"createdAt,omitzero"`
+	UpdatedAt time.Time `json:"updatedAt,omitzero"` // read-only; see CreatedAt
 
 	// Extra holds the members PingOne returned that this version of the SDK does not model,
 	// as raw JSON by name. Update sends them back, so Get → change → Update never erases a field
@@ -71,8 +75,8 @@ type User struct {
 	Enabled bool `json:"enabled"`
 	// Lifecycle is the user's lifecycle state (read-only), such as "ACCOUNT_OK".
 	Lifecycle UserLifecycle `json:"lifecycle,omitzero"`
-	CreatedAt time.Time     `json:"createdAt,omitzero"` // read-only
-	UpdatedAt time.Time     `json:"updatedAt,omitzero"` // read-only
+	CreatedAt time.Time     `json:"createdAt,omitzero"` // read-only; as Population.CreatedAt, an unreadable value is in Extra
+	UpdatedAt time.Time     `json:"updatedAt,omitzero"` // read-only; as Population.CreatedAt, an unreadable value is in Extra
 
 	// Extra holds members this SDK does not model, as raw JSON by name; Create sends them.
 	Extra map[string]jsontext.Value `json:"-"`
@@ -97,7 +101,10 @@ type ListOptions struct {
 	Filter string
 	// Limit is the page size; 0 means the server's default. PingOne may return fewer.
 	Limit int
-	// Cursor resumes a listing from a previous Page.NextCursor.
+	// Cursor resumes a listing from a previous Page.NextCursor. The cursor carries the listing's
+	// filter and page size, so on its own it resumes exactly, in any process. Filter and Limit
+	// may be left empty with it; given, they must be the listing's own (ErrInvalidArgument
+	// otherwise), and they are not sent again where PingOne's next link did not repeat them.
 	Cursor string
 }
 
@@ -105,8 +112,9 @@ type ListOptions struct {
 type Page[T any] struct {
 	// Items are this page's resources, in the server's order.
 	Items []T
-	// NextCursor resumes the listing after this page when passed as ListOptions.Cursor;
-	// it is "" on the last page. It is opaque: store it, do not build it.
+	// NextCursor resumes the listing after this page when passed as ListOptions.Cursor, alone:
+	// it holds everything PingOne's next link did (filter and page size included). It is "" on
+	// the last page. It is opaque: store it, do not build or parse it.
 	NextCursor string
 	// Count is the number of items in the whole result set, when PingOne reports it.
 	Count int
@@ -147,9 +155,9 @@ func (p *Population) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 		case "alternativeIdentifiers":
 			p.AlternativeIdentifiers, err = readStrings(dec)
 		case "createdAt":
-			p.CreatedAt, err = readTime(dec)
+			p.CreatedAt, p.Extra, err = readTime(dec, p.Extra, "createdAt")
 		case "updatedAt":
-			p.UpdatedAt, err = readTime(dec)
+			p.UpdatedAt, p.Extra, err = readTime(dec, p.Extra, "updatedAt")
 		case "_links":
 			err = dec.SkipValue()
 		default:
@@ -187,9 +195,9 @@ func (u *User) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 		case "lifecycle":
 			err = json.UnmarshalDecode(dec, &u.Lifecycle, decodeOptions)
 		case "createdAt":
-			u.CreatedAt, err = readTime(dec)
+			u.CreatedAt, u.Extra, err = readTime(dec, u.Extra, "createdAt")
 		case "updatedAt":
-			u.UpdatedAt, err = readTime(dec)
+			u.UpdatedAt, u.Extra, err = readTime(dec, u.Extra, "updatedAt")
 		case "_links":
 			err = dec.SkipValue()
 		default:
@@ -226,9 +234,10 @@ type refBody struct {
 
 func refMembers() []string { return []string{"_links", "id"} }
 
-// newRefBody returns what to send for r; nil stays nil.
+// newRefBody returns what to send for r. nil stays nil, and so does a reference without an ID
+// (PingOne refuses {} with REQUIRED_VALUE): absent, it means the environment's default.
 func newRefBody(r *Ref) *refBody {
-	if r == nil {
+	if r == nil || r.ID == "" {
 		return nil
 	}
 	return &refBody{ID: r.ID, Extra: extraToSend(r.Extra, refMembers)}
@@ -388,12 +397,31 @@ func readInt(dec *jsontext.Decoder) (int, error) {
 	return 0, fmt.Errorf("want a number, got %v", tok.Kind())
 }
 
-func readTime(dec *jsontext.Decoder) (time.Time, error) {
+// readTime reads a timestamp. PingOne documents RFC 3339; nearby forms its sources show are read
+// too (no zone, taken as UTC; a space for the T; a zone without a colon). Any other value does not
+// fail the read: the time stays zero and the raw value goes to extra under name, so nothing
+// PingOne sent is lost (being read-only, it is never sent back).
+func readTime(dec *jsontext.Decoder, extra map[string]jsontext.Value, name string) (time.Time, map[string]jsontext.Value, error) {
+	if k := dec.PeekKind(); k != '"' && k != 'n' {
+		extra, err := keepExtra(dec, extra, []byte(name))
+		return time.Time{}, extra, err
+	}
 	s, err := readString(dec)
 	if err != nil || s == "" {
-		return time.Time{}, err
+		return time.Time{}, extra, err
 	}
-	return time.Parse(time.RFC3339Nano, s)
+	for _, layout := range [...]string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999Z0700", "2006-01-02T15:04:05.999999999",
+		"2006-01-02 15:04:05.999999999Z07:00", "2006-01-02 15:04:05.999999999Z0700", "2006-01-02 15:04:05.999999999"} {
+		if t, err := time.Parse(layout, strings.TrimSpace(s)); err == nil {
+			return t, extra, nil
+		}
+	}
+	raw, _ := jsontext.AppendQuote(nil, s) // invalid UTF-8 was already replaced by the decoder
+	if extra == nil {
+		extra = make(map[string]jsontext.Value, 1)
+	}
+	extra[name] = raw
+	return time.Time{}, extra, nil
 }
 
 func readRef(dec *jsontext.Decoder) (*Ref, error) {

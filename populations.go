@@ -40,11 +40,6 @@ func newPopulationBody(p *Population) (*populationBody, error) {
 	if strings.TrimSpace(p.Name) == "" {
 		return nil, invalidArgf("population name is required")
 	}
-	for _, r := range []*Ref{p.PasswordPolicy, p.Theme} {
-		if r != nil && r.ID == "" {
-			return nil, invalidArgf("a password policy or theme reference needs an ID (use nil for the environment default)")
-		}
-	}
 	return &populationBody{
 		Name:                   p.Name,
 		Description:            p.Description,

@@ -240,8 +240,8 @@ func TestPopulationInvalidInput(t *testing.T) {
 		"create nil":        func() error { _, err := c.Populations.Create(ctx, testEnv, nil); return err },
 		"create empty name": func() error { _, err := c.Populations.Create(ctx, testEnv, &Population{Name: "  "}); return err },
 		"create empty env":  func() error { _, err := c.Populations.Create(ctx, "", &Population{Name: "x"}); return err },
-		"create theme no id": func() error {
-			_, err := c.Populations.Create(ctx, testEnv, &Population{Name: "x", Theme: &Ref{}})
+		"list page bad cursor": func() error {
+			_, err := c.Populations.ListPage(ctx, testEnv, &ListOptions{Cursor: cursorPrefix + "%%%"})
 			return err
 		},
 		"get empty id":        func() error { _, err := c.Populations.Get(ctx, testEnv, ""); return err },
@@ -308,13 +308,16 @@ func TestListFollowsNextAndStopsOnBreak(t *testing.T) {
 
 func TestListPageCursor(t *testing.T) {
 	c, mt := newMockClient(t)
-	answer(mt, ok(pageJSON(apiBase+"/environments/"+testEnv+"/populations?limit=2&cursor=NEXT%2F1", `{"id":"1","name":"one"}`)))
+	rec := answer(mt, ok(pageJSON(apiBase+"/environments/"+testEnv+"/populations?limit=2&cursor=NEXT%2F1", `{"id":"1","name":"one"}`)))
 	p, err := c.Populations.ListPage(t.Context(), testEnv, &ListOptions{Limit: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.NextCursor != "NEXT/1" {
-		t.Errorf("NextCursor = %q, want NEXT/1", p.NextCursor)
+	if _, err := c.Populations.ListPage(t.Context(), testEnv, &ListOptions{Cursor: p.NextCursor}); err != nil {
+		t.Fatal(err)
+	}
+	if got := rec.sent()[1].Query; got != "limit=2&cursor=NEXT%2F1" {
+		t.Errorf("resumed with query %q, want the next link's", got)
 	}
 }
 

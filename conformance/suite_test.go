@@ -527,7 +527,8 @@ func (s *suite) deletes(t *testing.T) {
 	}
 }
 
-// paging: filtered lists page by the limit, and resume from a cursor in another client.
+// paging: filtered lists page by the limit, and resume from a cursor in another client, with
+// the listing's options or with the cursor alone.
 func (s *suite) paging(t *testing.T) {
 	ctx, c, env := t.Context(), s.tg.c, s.tg.env
 	var want []string
@@ -584,6 +585,29 @@ func (s *suite) paging(t *testing.T) {
 	slices.Sort(ids)
 	if !slices.Equal(ids, want) {
 		t.Errorf("resuming from the cursor listed %v, want %v", ids, want)
+	}
+	// The cursor alone, as a process that stored nothing else would resume: it carries the
+	// filter and the limit.
+	ids = ids[:0]
+	for _, p := range first.Items {
+		ids = append(ids, p.ID)
+	}
+	for cur := first.NextCursor; cur != ""; {
+		page, err := other.Populations.ListPage(ctx, env, &pingone.ListOptions{Cursor: cur})
+		if err != nil {
+			t.Fatalf("page resumed from the cursor alone: %v", err)
+		}
+		if len(page.Items) > 2 {
+			t.Errorf("a page of %d resumed from a cursor of a listing with limit 2", len(page.Items))
+		}
+		for _, p := range page.Items {
+			ids = append(ids, p.ID)
+		}
+		cur = page.NextCursor
+	}
+	slices.Sort(ids)
+	if !slices.Equal(ids, want) {
+		t.Errorf("resuming from the cursor alone listed %v, want %v", ids, want)
 	}
 
 	// The next link itself: does it repeat the filter, and where does it point?
