@@ -24,8 +24,8 @@
 // # Retries
 //
 // A 429 is retried for every method, honouring Retry-After; 408, 500, 502, 503, 504 and
-// connection errors are retried for GET, PUT and DELETE only, never for POST, since PingOne has
-// no idempotency keys and the first attempt may have created the resource. See RetryPolicy.
+// connection errors are retried for GET, PUT and DELETE only, never for POST or PATCH, since
+// PingOne has no idempotency keys and the first attempt may have taken effect. See RetryPolicy.
 //
 // A Client is safe for concurrent use by many goroutines; create one and reuse it.
 package pingone
@@ -78,7 +78,8 @@ type Client struct {
 	userAgent string
 	hide      secrets // the client secret's forms, redacted from every error
 	logger    *slog.Logger
-	decoders  sync.Pool // *bodyDecoder
+	decoders  *sync.Pool  // *bodyDecoder; a pointer, so WithCorrelationIDs can copy a Client
+	corr      correlation // X-Ping-External-* headers sent with every call
 
 	environmentID string // the worker app's environment, for EnvironmentID; "" for NewClient
 	settle        settling
@@ -127,6 +128,7 @@ type settings struct {
 	tokenTimeout     time.Duration
 	attemptTimeout   time.Duration
 	authMethod       TokenAuthMethod
+	correlation      CorrelationIDs
 }
 
 // DefaultAttemptTimeout bounds one attempt of a request, from sending it to reading the whole
@@ -176,8 +178,9 @@ func WithUserAgent(ua string) Option { return func(s *settings) { s.userAgent = 
 // WithRetryPolicy replaces the default retry policy; RetryPolicy{MaxRetries: 0} turns retries off.
 func WithRetryPolicy(p RetryPolicy) Option { return func(s *settings) { s.retry = &p } }
 
-// WithLogger logs each attempt (method, path, status, attempt, duration) and each retry at debug
-// level. No header value and no body is ever logged. By default nothing is logged.
+// WithLogger logs each attempt (method, path, status, attempt, duration, and the correlation IDs
+// when set) and each retry at debug level. No other header value and no body is ever logged. By
+// default nothing is logged.
 func WithLogger(l *slog.Logger) Option { return func(s *settings) { s.logger = l } }
 
 // WithAttemptTimeout bounds each attempt of a request, from sending it to reading the whole
@@ -327,8 +330,11 @@ func newClient(region Region, s *settings) (*Client, *http.Client, error) {
 		return nil, nil, invalidArgf("user agent contains control characters")
 	}
 	hc := httpClient(s.httpClient, s.attemptTimeout)
-	c := &Client{base: base, logger: s.logger}
+	c := &Client{base: base, logger: s.logger, decoders: new(sync.Pool)}
 	c.settle = settling{within: s.settleWithin, first: 200 * time.Millisecond, most: 2 * time.Second}
+	if err := c.setCorrelation(s.correlation); err != nil {
+		return nil, nil, err
+	}
 	c.userAgent = "pingone-go/" + Version + " (" + runtime.Version() + "; " + runtime.GOOS + "/" + runtime.GOARCH + ")"
 	if s.userAgent != "" {
 		c.userAgent = s.userAgent + " " + c.userAgent
@@ -645,6 +651,11 @@ func (c *Client) sameOrigin(u *url.URL) bool {
 // do is the single request path: it encodes in, authenticates, sends with retries, maps non-2xx
 // responses to *APIError and decodes a 2xx body into out (when out is not nil).
 func (c *Client) do(ctx context.Context, method string, u *url.URL, in any, out decoder) error {
+	return c.send(ctx, method, u, in, out, nil)
+}
+
+// send is do with what one call adds (a media type, secrets its body carries); opts may be nil.
+func (c *Client) send(ctx context.Context, method string, u *url.URL, in any, out decoder, opts *callOpts) error {
 	if !c.sameOrigin(u) {
 		return fmt.Errorf("pingone: refusing to send credentials to %s://%s, which is not the API host", u.Scheme, u.Host)
 	}
@@ -656,7 +667,7 @@ func (c *Client) do(ctx context.Context, method string, u *url.URL, in any, out 
 		}
 	}
 	rc := c.idem
-	if method == http.MethodPost {
+	if !idempotent(method) {
 		rc = c.post
 	}
 	if ctx == nil {
@@ -677,6 +688,8 @@ func (c *Client) do(ctx context.Context, method string, u *url.URL, in any, out 
 		if err != nil {
 			return fmt.Errorf("pingone: %s %s: %w", method, u.Path, err)
 		}
+		c.corr.set(req.Header)
+		opts.set(req.Header)
 		resp, err := rc.Do(req)
 		if err != nil {
 			return fmt.Errorf("pingone: %s %s: %w", method, u.Path, err)
@@ -689,7 +702,7 @@ func (c *Client) do(ctx context.Context, method string, u *url.URL, in any, out 
 			refreshed = true
 			continue
 		}
-		err = c.handle(resp, method, u.Path, out, bearer)
+		err = c.handle(resp, method, u.Path, out, bearer, opts.secrets())
 		if c.settle.transient(method, err) {
 			var more bool
 			if wait, more = c.settle.next(waited, wait); more {
@@ -726,10 +739,10 @@ func (c *Client) newRequest(ctx context.Context, method string, u *url.URL, bear
 }
 
 // handle turns a response into an error or a decoded body, and always closes the body.
-func (c *Client) handle(resp *http.Response, method, path string, out decoder, bearer string) error {
+func (c *Client) handle(resp *http.Response, method, path string, out decoder, bearer string, extra secrets) error {
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		defer drain(resp.Body)
-		return newAPIError(resp, method, path, c.secretsOf(bearer))
+		return newAPIError(resp, method, path, c.secretsOf(bearer, extra))
 	}
 	if out == nil || resp.StatusCode == http.StatusNoContent {
 		if resp.ContentLength == 0 {
@@ -765,16 +778,16 @@ func (c *Client) handle(resp *http.Response, method, path string, out decoder, b
 			err = fmt.Errorf("body larger than %d bytes", maxBody)
 		}
 		// A decode error may quote what the server sent, which may echo a credential.
-		hide := c.secretsOf(bearer)
+		hide := c.secretsOf(bearer, extra)
 		return fmt.Errorf("pingone: %s %s: decode %d response (correlation id %q): %w", method, path, resp.StatusCode, hide.redact(resp.Header.Get("Correlation-Id")), hide.redactErr(err))
 	}
 	return nil
 }
 
 // secretsOf returns what an error built from a response must not hold: the bearer token the
-// request carried and the client secret, in every form a server could echo them.
-func (c *Client) secretsOf(bearer string) secrets {
-	return append(secretForms(strings.TrimPrefix(bearer, "Bearer ")), c.hide...)
+// request carried, the client secret and the call's own (extra), in every form a server could echo them.
+func (c *Client) secretsOf(bearer string, extra secrets) secrets {
+	return append(append(secretForms(strings.TrimPrefix(bearer, "Bearer ")), c.hide...), extra...)
 }
 
 // bodyDecoder is a pooled JSON decoder with the capped reader it reads from; reusing both saves

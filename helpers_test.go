@@ -71,7 +71,7 @@ func (r *recorder) responder(req *http.Request) (*http.Response, error) {
 		}
 	}
 	h := map[string]string{}
-	for _, k := range []string{"Authorization", "Accept", "Content-Type"} {
+	for _, k := range []string{"Authorization", "Accept", "Content-Type", headerTransactionID, headerSessionID} {
 		if v := req.Header.Get(k); v != "" {
 			h[k] = v
 		}

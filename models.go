@@ -73,12 +73,13 @@ type User struct {
 	Population *Ref `json:"population,omitempty"`
 	// Enabled reports whether the user can sign on (read-only here).
 	Enabled bool `json:"enabled"`
-	// Lifecycle is the user's lifecycle state (read-only), such as "ACCOUNT_OK".
+	// Lifecycle is the user's lifecycle state, such as "ACCOUNT_OK"; only Import sets it.
 	Lifecycle UserLifecycle `json:"lifecycle,omitzero"`
 	CreatedAt time.Time     `json:"createdAt,omitzero"` // read-only; as Population.CreatedAt, an unreadable value is in Extra
 	UpdatedAt time.Time     `json:"updatedAt,omitzero"` // read-only; as Population.CreatedAt, an unreadable value is in Extra
 
-	// Extra holds members this SDK does not model, as raw JSON by name; Create sends them.
+	// Extra holds members this SDK does not model, as raw JSON by name; Create, Import and
+	// Update send them, so Get → change → Update keeps them.
 	Extra map[string]jsontext.Value `json:"-"`
 }
 

@@ -210,3 +210,27 @@ func call[T any, PT interface {
 	}
 	return out, nil
 }
+
+// GetDefaultIdentityProvider returns the population's default identity provider, where its users
+// sign on: GET /environments/{envID}/populations/{populationID}/defaultIdentityProvider. An empty
+// ID means PingOne itself; the provider's type, when PingOne sends it, is in Extra["type"].
+func (s *PopulationsService) GetDefaultIdentityProvider(ctx context.Context, envID, populationID string) (*Ref, error) {
+	return call[Ref](ctx, s.c, http.MethodGet, nil, "environments", envID, "populations", populationID, "defaultIdentityProvider")
+}
+
+// SetDefaultIdentityProvider makes an external identity provider the population's default:
+// PUT /environments/{envID}/populations/{populationID}/defaultIdentityProvider with the body
+// {"id":"<identityProviderID>"}. It is idempotent, so it is retried like any PUT. To make PingOne
+// the default again, use ResetDefaultIdentityProvider.
+func (s *PopulationsService) SetDefaultIdentityProvider(ctx context.Context, envID, populationID, identityProviderID string) (*Ref, error) {
+	if err := checkSegment("identity provider ID", identityProviderID); err != nil {
+		return nil, err
+	}
+	return call[Ref](ctx, s.c, http.MethodPut, &Ref{ID: identityProviderID}, "environments", envID, "populations", populationID, "defaultIdentityProvider")
+}
+
+// ResetDefaultIdentityProvider makes PingOne the population's default identity provider again:
+// PUT /environments/{envID}/populations/{populationID}/defaultIdentityProvider with the body {}.
+func (s *PopulationsService) ResetDefaultIdentityProvider(ctx context.Context, envID, populationID string) (*Ref, error) {
+	return call[Ref](ctx, s.c, http.MethodPut, struct{}{}, "environments", envID, "populations", populationID, "defaultIdentityProvider")
+}

@@ -212,6 +212,9 @@ func (s *Server) record(r *http.Request, body []byte) int {
 		h.Set("Authorization", scheme+" REDACTED")
 	}
 	b := string(body)
+	if r.Method == http.MethodPost && strings.HasSuffix(strings.TrimSuffix(r.URL.Path, "/"), "/users") {
+		b = redactPassword(body) // an import's password, or one sent by mistake with a plain create
+	}
 	if strings.HasSuffix(r.URL.Path, "/as/token") {
 		if form, err := url.ParseQuery(b); err == nil && form.Has("client_secret") {
 			form.Set("client_secret", "REDACTED")
@@ -278,10 +281,22 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, body []byte) {
 			}
 			return s.createUser(r, envID, body)
 		}}
-	case len(rest) == 2 && rest[0] == "users":
-		rt = &route{[]string{"GET", "DELETE"}, func() (int, any, *apiError) {
+	case len(rest) == 3 && rest[0] == "populations" && rest[2] == "defaultIdentityProvider":
+		rt = &route{[]string{"GET", "PUT"}, func() (int, any, *apiError) {
 			if r.Method == "GET" {
+				return s.getDefaultIdP(r, envID, rest[1])
+			}
+			return s.setDefaultIdP(r, envID, rest[1], body)
+		}}
+	case len(rest) == 2 && rest[0] == "users":
+		rt = &route{[]string{"GET", "PUT", "PATCH", "DELETE"}, func() (int, any, *apiError) {
+			switch r.Method {
+			case "GET":
 				return s.getUser(r, envID, rest[1])
+			case "PUT":
+				return s.replaceUser(r, envID, rest[1], body)
+			case "PATCH":
+				return s.patchUser(r, envID, rest[1], body)
 			}
 			return s.deleteUser(envID, rest[1])
 		}}

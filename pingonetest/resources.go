@@ -1,11 +1,17 @@
 package pingonetest
 
 import (
+	"bytes"
+	"encoding/json"
+	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // The fake's own model of PingOne's resources. Request bodies decode into the *Body types with
@@ -35,6 +41,7 @@ type population struct {
 	populationBody
 	ID               string
 	created, updated time.Time
+	idp              string // the default identity provider's id; "" for PingOne itself
 }
 
 // populationJSON is a population as PingOne returns it.
@@ -51,7 +58,7 @@ type populationJSON struct {
 // userBody is what POST …/users takes (both media types), as far as the fake models it.
 type userBody struct {
 	Username    string    `json:"username"`
-	Email       string    `json:"email"`
+	Email       string    `json:"email,omitempty"`
 	Name        *userName `json:"name,omitempty"`
 	ExternalID  string    `json:"externalId,omitempty"`
 	MobilePhone string    `json:"mobilePhone,omitempty"`
@@ -65,11 +72,30 @@ type userName struct {
 	Formatted string `json:"formatted,omitempty"`
 }
 
+// userImportBody is what POST …/users takes with the import media type, the only create that
+// can set a password or a lifecycle status (A.2).
+type userImportBody struct {
+	userBody  `json:",inline"`
+	Password  *passwordBody `json:"password,omitempty"`
+	Lifecycle *lifecycle    `json:"lifecycle,omitempty"`
+}
+
+type passwordBody struct {
+	Value       string `json:"value"`
+	ForceChange bool   `json:"forceChange"`
+}
+
+// importMediaType is the Content-Type of PingOne's user import.
+const importMediaType = "application/vnd.pingidentity.user.import+json"
+
 // user is a stored user; popID is its population (userBody.Population is not used).
 type user struct {
 	userBody
 	ID, popID        string
 	created, updated time.Time
+	password         string // set by an import; never returned, checked by CheckPassword
+	forceChange      bool
+	status           string // lifecycle status; "" means ACCOUNT_OK
 }
 
 // userJSON is a user as PingOne returns it.
@@ -82,6 +108,8 @@ type userJSON struct {
 	Lifecycle lifecycle `json:"lifecycle"`
 	CreatedAt string    `json:"createdAt"`
 	UpdatedAt string    `json:"updatedAt"`
+	// Embedded holds the expanded population of a GET with expand=population.
+	Embedded map[string]any `json:"_embedded,omitempty"`
 }
 
 type lifecycle struct {
@@ -146,8 +174,12 @@ func (s *Server) userJSON(r *http.Request, e *environment, u *user) userJSON {
 	links := map[string]link{"self": {env + "/users/" + u.ID}, "population": {env + "/populations/" + u.popID}}
 	body := u.userBody
 	body.Population = &ref{u.popID}
+	status := u.status
+	if status == "" {
+		status = "ACCOUNT_OK"
+	}
 	return userJSON{Links: links, ID: u.ID, Environment: ref{e.id}, userBody: body, Enabled: true,
-		Lifecycle: lifecycle{"ACCOUNT_OK"}, CreatedAt: stamp(u.created), UpdatedAt: stamp(u.updated)}
+		Lifecycle: lifecycle{status}, CreatedAt: stamp(u.created), UpdatedAt: stamp(u.updated)}
 }
 
 // sameName says whether two population names collide.
@@ -306,23 +338,30 @@ func removeFirst[T comparable](s []T, v T) []T {
 }
 
 func (s *Server) createUser(r *http.Request, envID string, body []byte) (int, any, *apiError) {
-	var in userBody
+	var imp userImportBody
 	// PingOne documents that a user body's unknown attributes are ignored.
-	if e := decodeBody(r, body, &in, false, "application/vnd.pingidentity.user.import+json"); e != nil {
+	if e := decodeBody(r, body, &imp, false, importMediaType); e != nil {
 		return 0, nil, e
+	}
+	in := imp.userBody
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != importMediaType {
+		// Plain create has no password or lifecycle attribute (A.2): like any unknown
+		// attribute, they are ignored.
+		imp.Password, imp.Lifecycle = nil, nil
+	}
+	if imp.Lifecycle != nil && imp.Lifecycle.Status != "ACCOUNT_OK" && imp.Lifecycle.Status != "VERIFICATION_REQUIRED" {
+		return 0, nil, invalidData("lifecycle.status", "INVALID_VALUE", "lifecycle.status must be ACCOUNT_OK or VERIFICATION_REQUIRED")
+	}
+	if imp.Password != nil && imp.Password.Value == "" {
+		return 0, nil, invalidData("password.value", "REQUIRED_VALUE", "password.value is required")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e := s.env(envID)
-	switch {
-	case strings.TrimSpace(in.Username) == "":
-		return 0, nil, invalidData("username", "REQUIRED_VALUE", "username is required")
-	case strings.TrimSpace(in.Email) == "":
+	if strings.TrimSpace(in.Username) != "" && strings.TrimSpace(in.Email) == "" {
 		return 0, nil, invalidData("email", "REQUIRED_VALUE", "email is required")
 	}
-	if e.usernameTaken(in.Username) {
-		err := invalidData("username", "UNIQUENESS_VIOLATION", "username must be unique within the environment")
-		err.status = s.cfg.conflictStatus
+	if err := s.checkUsername(e, in.Username, nil); err != nil {
 		return 0, nil, err
 	}
 	pop := e.defaultPopulation()
@@ -334,7 +373,165 @@ func (s *Server) createUser(r *http.Request, envID string, body []byte) (int, an
 		return 0, nil, invalidData("population.id", "REQUIRED_VALUE", "the environment has no default population; name one")
 	}
 	u := s.addUser(e, in, pop.ID)
+	if imp.Password != nil {
+		u.password, u.forceChange = imp.Password.Value, imp.Password.ForceChange
+	}
+	if imp.Lifecycle != nil {
+		u.status = imp.Lifecycle.Status
+	}
 	return http.StatusCreated, s.userJSON(r, e, u), nil
+}
+
+// checkUsername refuses an empty username or one another user has (ignoring case); self is the
+// user being changed, or nil on create. Callers hold s.mu.
+func (s *Server) checkUsername(e *environment, name string, self *user) *apiError {
+	if strings.TrimSpace(name) == "" {
+		return invalidData("username", "REQUIRED_VALUE", "username is required")
+	}
+	if e.usernameTaken(name) && (self == nil || !strings.EqualFold(self.Username, name)) {
+		err := invalidData("username", "UNIQUENESS_VIOLATION", "username must be unique within the environment")
+		err.status = s.cfg.conflictStatus
+		return err
+	}
+	return nil
+}
+
+// setUserBody stores a replaced or patched user body; population is not changed this way (A.2),
+// so a population member is ignored. Callers hold s.mu and have checked the username.
+func (s *Server) setUserBody(e *environment, u *user, in userBody) {
+	in.Population = nil
+	delete(e.usernames, strings.ToLower(u.Username))
+	e.usernames[strings.ToLower(in.Username)] = true
+	u.userBody, u.updated = in, s.now()
+}
+
+// replaceUser is PUT …/users/{id}: the body replaces every attribute; those left out are cleared.
+func (s *Server) replaceUser(r *http.Request, envID, id string, body []byte) (int, any, *apiError) {
+	var in userBody
+	if e := decodeBody(r, body, &in, false); e != nil {
+		return 0, nil, e
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e := s.env(envID)
+	u := e.user(id)
+	if u == nil {
+		return 0, nil, notFound()
+	}
+	if err := s.checkUsername(e, in.Username, u); err != nil {
+		return 0, nil, err
+	}
+	s.setUserBody(e, u, in)
+	return http.StatusOK, s.userJSON(r, e, u), nil
+}
+
+// patchUser is PATCH …/users/{id}: only the attributes given change; null clears one.
+func (s *Server) patchUser(r *http.Request, envID, id string, body []byte) (int, any, *apiError) {
+	var patch map[string]jsontext.Value
+	if e := decodeBody(r, body, &patch, false); e != nil {
+		return 0, nil, e
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e := s.env(envID)
+	u := e.user(id)
+	if u == nil {
+		return 0, nil, notFound()
+	}
+	// Merge at the top level, then decode the result with the same rules as a PUT body.
+	cur, err := jsonv2.Marshal(u.userBody)
+	var merged map[string]jsontext.Value
+	if err == nil {
+		err = jsonv2.Unmarshal(cur, &merged)
+	}
+	if err != nil {
+		return 0, nil, newError(http.StatusInternalServerError, "UNEXPECTED_ERROR", "stored user does not encode")
+	}
+	for k, v := range patch {
+		if v.Kind() == 'n' {
+			delete(merged, k)
+		} else {
+			merged[k] = v
+		}
+	}
+	next, _ := jsonv2.Marshal(merged)
+	var in userBody
+	if e := decodeBody(r, next, &in, false); e != nil {
+		return 0, nil, e
+	}
+	if err := s.checkUsername(e, in.Username, u); err != nil {
+		return 0, nil, err
+	}
+	s.setUserBody(e, u, in)
+	return http.StatusOK, s.userJSON(r, e, u), nil
+}
+
+// defaultIdPJSON is a population's default identity provider as PingOne returns it; no id means
+// PingOne itself.
+type defaultIdPJSON struct {
+	Links map[string]link `json:"_links"`
+	ID    string          `json:"id,omitempty"`
+}
+
+func (s *Server) defaultIdPJSON(r *http.Request, e *environment, p *population) defaultIdPJSON {
+	self := baseURL(r) + "/environments/" + e.id + "/populations/" + p.ID + "/defaultIdentityProvider"
+	return defaultIdPJSON{Links: map[string]link{"self": {self}}, ID: p.idp}
+}
+
+func (s *Server) getDefaultIdP(r *http.Request, envID, popID string) (int, any, *apiError) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e := s.env(envID)
+	p := e.population(popID)
+	if p == nil {
+		return 0, nil, notFound()
+	}
+	return http.StatusOK, s.defaultIdPJSON(r, e, p), nil
+}
+
+// setDefaultIdP is PUT …/defaultIdentityProvider: {"id": "…"} sets it; {} or a null id makes
+// PingOne the provider again.
+func (s *Server) setDefaultIdP(r *http.Request, envID, popID string, body []byte) (int, any, *apiError) {
+	var in struct {
+		ID *string `json:"id"`
+	}
+	if e := decodeBody(r, body, &in, !s.cfg.ignoreUnknownFields); e != nil {
+		return 0, nil, e
+	}
+	if in.ID != nil && *in.ID == "" {
+		return 0, nil, invalidData("id", "INVALID_VALUE", "id must name an identity provider, or be null for PingOne")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e := s.env(envID)
+	p := e.population(popID)
+	if p == nil {
+		return 0, nil, notFound()
+	}
+	p.idp = ""
+	if in.ID != nil {
+		p.idp = *in.ID
+	}
+	return http.StatusOK, s.defaultIdPJSON(r, e, p), nil
+}
+
+// redactPassword hides a user body's password.value for Requests; a body without one is kept as
+// it came.
+func redactPassword(body []byte) string {
+	var m map[string]any
+	if json.Unmarshal(body, &m) != nil {
+		if bytes.Contains(body, []byte("password")) {
+			return "(a user body that is not a JSON object but names a password: not recorded)"
+		}
+		return string(body)
+	}
+	pw, ok := m["password"].(map[string]any)
+	if !ok || pw["value"] == nil {
+		return string(body)
+	}
+	pw["value"] = "REDACTED"
+	b, _ := json.Marshal(m)
+	return string(b)
 }
 
 // addUser stores a new user in the population, filling the server's fields. Callers hold s.mu.
@@ -349,6 +546,10 @@ func (s *Server) addUser(e *environment, in userBody, popID string) *user {
 }
 
 func (s *Server) getUser(r *http.Request, envID, id string) (int, any, *apiError) {
+	expand := r.URL.Query().Get("expand")
+	if expand != "" && expand != "population" {
+		return 0, nil, invalidData("expand", "INVALID_VALUE", "expand takes only population")
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e := s.env(envID)
@@ -356,7 +557,13 @@ func (s *Server) getUser(r *http.Request, envID, id string) (int, any, *apiError
 	if u == nil {
 		return 0, nil, notFound()
 	}
-	return http.StatusOK, s.userJSON(r, e, u), nil
+	out := s.userJSON(r, e, u)
+	if expand != "" {
+		if p := e.population(u.popID); p != nil {
+			out.Embedded = map[string]any{"population": s.populationJSON(r, e, p)}
+		}
+	}
+	return http.StatusOK, out, nil
 }
 
 func (s *Server) deleteUser(envID, id string) (int, any, *apiError) {

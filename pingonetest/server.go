@@ -13,7 +13,9 @@
 // the SDK's). It behaves as PingOne documents: unique population names, one default population
 // that setting another clears, no deletion of the default population, of one with users or of
 // the last one, server-filled theme and language, PUT as a full replace, cursor paging with
-// absolute next links, bearer tokens that expire, rate limits, and PingOne-shaped error bodies
+// absolute next links, user PUT (replace), PATCH (only what is given) and import (password and
+// lifecycle status, checked with CheckPassword), a user read with its population expanded, a
+// population's default identity provider, bearer tokens that expire, rate limits, and PingOne-shaped error bodies
 // with a Correlation-Id header. Faults can be injected with Fail. Where PingOne is silent the
 // fake chooses, and an option selects the other plausible behaviour; README.md lists both kinds
 // of rule, and the conformance suite checks them against a real tenant.
@@ -21,6 +23,7 @@ package pingonetest
 
 import (
 	"crypto/rand"
+	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
@@ -467,4 +470,17 @@ func (s *Server) takeFault(r *http.Request) *Fault {
 		return &cp
 	}
 	return nil
+}
+
+// CheckPassword reports whether userID, in any environment, was imported with the password pw.
+// PingOne never returns a password, so this helper is how a test checks an import.
+func (s *Server) CheckPassword(userID, pw string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, e := range s.envs {
+		if u := e.user(userID); u != nil {
+			return u.password != "" && subtle.ConstantTimeCompare([]byte(u.password), []byte(pw)) == 1
+		}
+	}
+	return false
 }
