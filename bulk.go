@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -28,6 +29,14 @@ type BulkOptions struct {
 	// Progress, when set, is called from one goroutine at most four times a second while the
 	// job runs, and once at the end.
 	Progress func(BulkProgress)
+	// Journal, when set, receives a record of the job as JSON Lines (the format is JournalFormat):
+	// a header, one line per user the server confirmed moving (or that would move, in a dry
+	// run), written before the job counts it, and the result. Undo reads it to reverse the job.
+	// A failing writer stops the job with its error.
+	Journal io.Writer
+	// Snapshot, when set, makes Retire write a snapshot of the population (see
+	// PopulationsService.Snapshot) before it changes anything; a failure stops it there.
+	Snapshot io.Writer
 }
 
 // BulkProgress is a snapshot of a running bulk job.
@@ -93,13 +102,17 @@ func (s *UsersService) MoveAll(ctx context.Context, envID, fromPopulationID, toP
 		return nil, err
 	}
 	job := newBulkJob(s.c, envID, toPopulationID, o)
-	err := job.moveAll(ctx, fromPopulationID)
+	if err := job.header("move-all", fromPopulationID, toPopulationID, nil); err != nil {
+		return nil, err
+	}
+	err := job.end(job.moveAll(ctx, fromPopulationID))
 	job.finish()
 	return job.result(), err
 }
 
 // moveAll is MoveAll within a job, so that Retire's sweeps add to one job's progress and result.
 func (j *bulkJob) moveAll(ctx context.Context, from string) error {
+	j.from = from
 	filter := "population.id eq " + scimString(from)
 	if f := strings.TrimSpace(j.opts.Filter); f != "" {
 		filter += " and (" + f + ")" // checkFilter made sure f cannot close this parenthesis
@@ -185,7 +198,8 @@ func checkFilter(f string) error {
 // (GET /environments/{envID}/users?filter=population.id eq "…"), reading at most twenty per user
 // to move, so re-running an interrupted MoveMany moves only the rest unless the target holds far
 // more users than the job (a user not seen there is moved, which changes nothing for one already
-// there). An invalid ID is a failure of that user alone.
+// there). An invalid ID is a failure of that user alone. With opts.Journal, each user is read
+// first (GET /environments/{envID}/users/{userID}) so the journal can say where it came from.
 func (s *UsersService) MoveMany(ctx context.Context, envID string, userIDs []string, toPopulationID string, opts *BulkOptions) (*BulkResult, error) {
 	o := bulkDefaults(opts)
 	if err := checkSegment("environment ID", envID); err != nil {
@@ -195,6 +209,10 @@ func (s *UsersService) MoveMany(ctx context.Context, envID string, userIDs []str
 		return nil, err
 	}
 	job := newBulkJob(s.c, envID, toPopulationID, o)
+	if err := job.header("move-many", "", toPopulationID, nil); err != nil {
+		return nil, err
+	}
+	job.lookup = o.Journal != nil && !o.DryRun // the journal needs each user's population
 	defer job.finish()
 	var ids []string
 	seen := map[string]bool{}
@@ -222,7 +240,7 @@ func (s *UsersService) MoveMany(ctx context.Context, envID string, userIDs []str
 		budget := len(ids) * checkPerUser
 		for u, err := range s.List(ctx, envID, &ListOptions{Filter: "population.id eq " + scimString(toPopulationID), Limit: 1000}) {
 			if err != nil {
-				return job.result(), err
+				return job.result(), job.end(err)
 			}
 			if want[u.ID] && u.Population != nil && u.Population.ID == toPopulationID {
 				already[u.ID] = true
@@ -234,7 +252,7 @@ func (s *UsersService) MoveMany(ctx context.Context, envID string, userIDs []str
 	}
 	ids = slices.DeleteFunc(ids, func(id string) bool { return already[id] })
 	job.skip(len(already))
-	err := job.run(ctx, ids)
+	err := job.end(job.run(ctx, ids))
 	return job.result(), err
 }
 
@@ -244,7 +262,9 @@ func (s *UsersService) MoveMany(ctx context.Context, envID string, userIDs []str
 // (ErrDefaultPopulation) before touching anything. If any user cannot be moved, nothing is
 // deleted, and the result's Failed says which users remain. opts.Filter must be empty; with
 // opts.DryRun nothing is moved or deleted. Users who arrive while it runs are moved too, and all
-// of it is one job: one progress that only goes forward, one result.
+// of it is one job: one progress that only goes forward, one result. With opts.Snapshot, it first
+// writes a snapshot of the population and its members; with opts.Journal, the journal records
+// the population whole and its deletion, so that UsersService.Undo can recreate it.
 func (s *PopulationsService) Retire(ctx context.Context, envID, populationID, moveUsersTo string, opts *BulkOptions) (*BulkResult, error) {
 	o := bulkDefaults(opts)
 	if o.Filter != "" {
@@ -275,8 +295,19 @@ func (s *PopulationsService) Retire(ctx context.Context, envID, populationID, mo
 		}
 		moveUsersTo = def.ID
 	}
+	if o.Snapshot != nil {
+		if _, err := s.Snapshot(ctx, envID, populationID, o.Snapshot); err != nil {
+			return nil, err
+		}
+	}
 	job := newBulkJob(s.c, envID, moveUsersTo, o)
-	err = job.retire(ctx, populationID)
+	if err := job.header("retire", populationID, moveUsersTo, p); err != nil {
+		return nil, err
+	}
+	if err = job.retire(ctx, populationID); err == nil && !o.DryRun {
+		err = job.deleted(p)
+	}
+	err = job.end(err)
 	job.finish()
 	return job.result(), err
 }
@@ -403,6 +434,9 @@ type bulkJob struct {
 	envID  string
 	to     string
 	opts   BulkOptions
+	jr     *journal // nil without opts.Journal
+	from   string   // the population run moves users out of, for the journal
+	lookup bool     // read each user before moving it, to learn from (MoveMany with a journal)
 	pacer  *pacer
 	start  time.Time
 	stopPr chan struct{}
@@ -415,7 +449,7 @@ type bulkJob struct {
 }
 
 func newBulkJob(c *Client, envID, to string, o BulkOptions) *bulkJob {
-	j := &bulkJob{c: c, envID: envID, to: to, opts: o, pacer: newPacer(o.Concurrency), start: time.Now()}
+	j := &bulkJob{c: c, envID: envID, to: to, opts: o, jr: newJournal(o.Journal), pacer: newPacer(o.Concurrency), start: time.Now()}
 	if o.Progress != nil {
 		j.stopPr, j.prDone = make(chan struct{}), make(chan struct{})
 		go func() {
@@ -488,6 +522,11 @@ func (j *bulkJob) skip(n int) {
 func (j *bulkJob) run(ctx context.Context, ids []string) error {
 	j.total.Add(int64(len(ids)))
 	if j.opts.DryRun {
+		for _, id := range ids {
+			if err := j.record(id, j.from, outcomeWouldMove); err != nil {
+				return err
+			}
+		}
 		j.mu.Lock()
 		j.wouldMove = append(j.wouldMove, ids...)
 		j.mu.Unlock()
@@ -496,7 +535,8 @@ func (j *bulkJob) run(ctx context.Context, ids []string) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	ctx = context.WithValue(ctx, pacedKey{}, true)
+	ctx, stop := context.WithCancelCause(context.WithValue(ctx, pacedKey{}, true)) // stop: the journal failed
+	defer stop(nil)
 	// A move already sent when ctx ends gets moveGrace to finish, so the result says what the
 	// server did instead of leaving a move that happened reported as not reached.
 	moveCtx, cancelMoves := context.WithCancel(context.WithoutCancel(ctx))
@@ -539,7 +579,7 @@ func (j *bulkJob) run(ctx context.Context, ids []string) error {
 				if err := j.pacer.acquire(ctx); err != nil {
 					return
 				}
-				err := j.c.Users.MovePopulation(moveCtx, j.envID, id, j.to)
+				err := j.move(moveCtx, id)
 				var apiErr *APIError
 				if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusTooManyRequests {
 					j.pacer.release(max(apiErr.RetryAfter, 100*time.Millisecond))
@@ -557,6 +597,11 @@ func (j *bulkJob) run(ctx context.Context, ids []string) error {
 				switch {
 				case err == nil:
 					j.moved.Add(1)
+				case errors.Is(err, errAlreadyThere):
+					j.skipped.Add(1)
+				case stopOnJournal(err):
+					j.moved.Add(1) // moved, but not recorded: stop before another goes unrecorded
+					stop(err)
 				case moveCtx.Err() != nil:
 					j.fail(id, fmt.Errorf("pingone: move of user %s still unanswered %s after the job was cancelled; it may or may not have happened: %w", id, moveGrace, err))
 				case errors.Is(err, ErrRateLimited) && ctx.Err() != nil:
@@ -569,7 +614,7 @@ func (j *bulkJob) run(ctx context.Context, ids []string) error {
 		})
 	}
 	wg.Wait()
-	return ctx.Err()
+	return context.Cause(ctx)
 }
 
 // pacer is shared by a bulk job's workers: it bounds the moves in flight, pauses all of them
@@ -598,6 +643,11 @@ func (p *pacer) current() int {
 
 func (p *pacer) acquire(ctx context.Context) error {
 	for {
+		// A worker's select may take more work after ctx ended (select picks at random among
+		// ready cases): no move may start then.
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		p.mu.Lock()
 		wait := time.Until(p.resumeAt)
 		if wait <= 0 && p.inflight < p.limit {

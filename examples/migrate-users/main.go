@@ -1,8 +1,16 @@
 // Command migrate-users moves every user of one population to another, safely and at the rate
 // PingOne allows, and can retire (delete) the emptied population.
 //
-//	migrate-users -from Legacy -to Employees [-filter '…'] [-concurrency 8] [-dry-run] [-retire]
+//	migrate-users -from Legacy -to Employees [-filter '…'] [-concurrency 8] [-dry-run] [-retire] [-journal FILE]
+//	migrate-users -undo FILE [-concurrency 8] [-dry-run] [-journal FILE]
 //	migrate-users -demo [-demo-users 5000] [-demo-rate 500] [flags above]
+//
+// Every run that changes a tenant writes a journal of the moves the server confirmed (to
+// -journal FILE, by default to a new migrate-users-<time>.jsonl in the working directory) and
+// prints its path; -undo FILE moves those users back (see pingone.UsersService.Undo), and writes
+// a journal of its own. Before -retire deletes a population, a snapshot of it and its members
+// goes next to the journal (<journal>.snapshot.jsonl). -demo moves, then undoes the move from its
+// journal and shows that the counts match the start.
 //
 // It works on the tenant that PINGONE_REGION_CODE, PINGONE_ENVIRONMENT_ID, PINGONE_CLIENT_ID and
 // PINGONE_CLIENT_SECRET name, in PINGONE_TARGET_ENVIRONMENT_ID when set; a missing variable is
@@ -52,6 +60,7 @@ type config struct {
 	from, to, filter    string
 	concurrency         int
 	dryRun, retire      bool
+	journal, undo       string
 	demo                bool
 	demoUsers, demoRate int
 }
@@ -59,11 +68,15 @@ type config struct {
 const usageText = `Usage:
   migrate-users -from POPULATION -to POPULATION [-filter SCIM] [-concurrency N]
                 [-dry-run] [-retire]
+  migrate-users -undo JOURNAL [-concurrency N] [-dry-run] [-journal FILE]
   migrate-users -demo [-demo-users N] [-demo-rate N] [any flag above]
 
 Moves every user of one PingOne population to another (by name or id) at the
 rate PingOne allows; with -retire, then deletes the emptied population. When
 interrupted, run it again: it moves only the users still in the source.
+A run that changes the tenant writes a journal of every move (by default
+migrate-users-<time>.jsonl here); -undo JOURNAL moves those users back, except
+any moved elsewhere since. -retire first writes a snapshot of the population.
 
 Environment (required unless -demo):
   PINGONE_REGION_CODE     NA, CA, EU, AU, SG or AP
@@ -96,6 +109,8 @@ func parseFlags(args []string, stdout io.Writer) (*config, error) {
 	fs.IntVar(&cfg.concurrency, "concurrency", 8, "most moves in flight; halved on a 429, then grown back")
 	fs.BoolVar(&cfg.dryRun, "dry-run", false, "count the users that would move; change nothing")
 	fs.BoolVar(&cfg.retire, "retire", false, "delete the source population once it is empty (not with -filter)")
+	fs.StringVar(&cfg.journal, "journal", "", "write the journal to this new file (default when changing a tenant: migrate-users-<time>.jsonl)")
+	fs.StringVar(&cfg.undo, "undo", "", "move the users this journal moved back where they came from")
 	fs.BoolVar(&cfg.demo, "demo", false, "run on an in-memory PingOne (pingonetest) instead of a tenant")
 	fs.IntVar(&cfg.demoUsers, "demo-users", 5000, "with -demo: users to seed in the source population")
 	fs.IntVar(&cfg.demoRate, "demo-rate", 500, "with -demo: the fake's rate limit, in requests per second")
@@ -110,7 +125,7 @@ func parseFlags(args []string, stdout io.Writer) (*config, error) {
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	if cfg.demo {
+	if cfg.demo && cfg.undo == "" {
 		cfg.from, cfg.to = cmp.Or(cfg.from, demoSource), cmp.Or(cfg.to, demoTarget)
 	}
 	cfg.filter = strings.TrimSpace(cfg.filter)
@@ -127,6 +142,8 @@ func parseFlags(args []string, stdout io.Writer) (*config, error) {
 		return nil, errors.New("-demo-users and -demo-rate need -demo")
 	case cfg.from != "" && strings.EqualFold(strings.TrimSpace(cfg.from), strings.TrimSpace(cfg.to)):
 		return nil, fmt.Errorf("-from and -to are both %q: nothing to move", cfg.from)
+	case cfg.undo != "" && (set["from"] || set["to"] || set["filter"] || cfg.retire || cfg.demo):
+		return nil, errors.New("-undo takes its populations from the journal: not with -from, -to, -filter, -retire or -demo")
 	case cfg.retire && cfg.filter != "":
 		return nil, errors.New("-retire moves every user, so it cannot be combined with -filter")
 	}
@@ -158,7 +175,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	} else {
 		// Both problems at once: a first run usually has neither the flags nor the variables.
 		var problems []string
-		if cfg.from == "" || cfg.to == "" {
+		if (cfg.from == "" || cfg.to == "") && cfg.undo == "" {
 			problems = append(problems, "-from and -to are required")
 		}
 		if c, envID, err = connect(); err != nil {
@@ -170,6 +187,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "Tenant: %s, environment %s.\n", c, envID)
 	}
 
+	if cfg.undo != "" {
+		return runUndo(ctx, c, envID, cfg, stdout, stderr)
+	}
 	if err := checkFilter(ctx, c, envID, cfg.filter); err != nil {
 		return usageErr("%v", err)
 	}
@@ -200,9 +220,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stdout)
 
-	prog := newProgress(stderr)
-	opts := &pingone.BulkOptions{Concurrency: cfg.concurrency, Filter: cfg.filter, DryRun: cfg.dryRun, Progress: prog.update}
 	start := time.Now()
+	rec, err := openRecords(cfg, start, false)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	prog := newProgress(stderr)
+	opts := &pingone.BulkOptions{Concurrency: cfg.concurrency, Filter: cfg.filter, DryRun: cfg.dryRun, Progress: prog.update,
+		Journal: rec.journal, Snapshot: rec.snapshot}
 	var res *pingone.BulkResult
 	if cfg.retire {
 		res, err = c.Populations.Retire(ctx, envID, from.ID, to.ID, opts)
@@ -210,8 +235,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		res, err = c.Users.MoveAll(ctx, envID, from.ID, to.ID, opts)
 	}
 	prog.close()
+	err = cmp.Or(err, rec.close())
 	interrupted := ctx.Err() != nil
 	summary(stdout, from, to, cmp.Or(res, &pingone.BulkResult{}), time.Since(start), cfg, err, interrupted)
+	rec.printPaths(stdout)
+	if cfg.demo && !cfg.dryRun && !interrupted && err == nil {
+		if err := demoUndo(ctx, c, envID, rec, from, to, stdout); err != nil {
+			fmt.Fprintln(stdout, "error:", err)
+			return exitFailed
+		}
+	}
 	switch {
 	case interrupted:
 		return exitInterrupted
