@@ -104,7 +104,9 @@ func (j *bulkJob) moveAll(ctx context.Context, from string) error {
 	if f := strings.TrimSpace(j.opts.Filter); f != "" {
 		filter += " and (" + f + ")" // checkFilter made sure f cannot close this parenthesis
 	}
-	seen := map[string]bool{}
+	// The job's memory, not this call's: Retire's sweeps must not move (and count) again a user
+	// the job already moved whom a lagging listing still shows in the source.
+	seen := j.seen
 	for pass := 0; pass < 3; pass++ {
 		var ids []string
 		for u, err := range j.c.Users.List(ctx, j.envID, &ListOptions{Filter: filter, Limit: 1000}) {
@@ -409,13 +411,14 @@ type bulkJob struct {
 	prDone chan struct{}
 
 	total, moved, skipped atomic.Int64
+	seen                  map[string]bool // users MoveAll and Retire have listed (moveAll's goroutine only)
 	mu                    sync.Mutex
 	failures              []BulkFailure
 	wouldMove             []string
 }
 
 func newBulkJob(c *Client, envID, to string, o BulkOptions) *bulkJob {
-	j := &bulkJob{c: c, envID: envID, to: to, opts: o, pacer: newPacer(o.Concurrency), start: time.Now()}
+	j := &bulkJob{c: c, envID: envID, to: to, opts: o, pacer: newPacer(o.Concurrency), start: time.Now(), seen: map[string]bool{}}
 	if o.Progress != nil {
 		j.stopPr, j.prDone = make(chan struct{}), make(chan struct{})
 		go func() {
@@ -483,8 +486,8 @@ func (j *bulkJob) skip(n int) {
 }
 
 // run moves ids with up to opts.Concurrency workers sharing the pacer. A 429 puts the user back
-// in the queue and pauses every worker for the Retry-After; other errors (after the client's own
-// retries of 5xx) are failures.
+// in the queue and pauses every worker for the Retry-After (at most the policy's MaxWait); other
+// errors (after the client's own retries of 5xx) are failures.
 func (j *bulkJob) run(ctx context.Context, ids []string) error {
 	j.total.Add(int64(len(ids)))
 	if j.opts.DryRun {
@@ -542,7 +545,9 @@ func (j *bulkJob) run(ctx context.Context, ids []string) error {
 				err := j.c.Users.MovePopulation(moveCtx, j.envID, id, j.to)
 				var apiErr *APIError
 				if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusTooManyRequests {
-					j.pacer.release(max(apiErr.RetryAfter, 100*time.Millisecond))
+					// Never longer than the policy's MaxWait: a server may ask for a day, or
+					// (in a rate-limit detail, without a header) for centuries.
+					j.pacer.release(min(max(apiErr.RetryAfter, 100*time.Millisecond), j.c.idem.RetryWaitMax))
 					tmu.Lock()
 					throttles[id]++
 					n := throttles[id]
@@ -598,6 +603,11 @@ func (p *pacer) current() int {
 
 func (p *pacer) acquire(ctx context.Context) error {
 	for {
+		// First: a worker that just finished a move may have picked its next user over
+		// ctx.Done(), and a cancelled job must start no new move.
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		p.mu.Lock()
 		wait := time.Until(p.resumeAt)
 		if wait <= 0 && p.inflight < p.limit {
