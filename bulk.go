@@ -82,8 +82,9 @@ const (
 //
 // Only users whose listed population is the source are moved, whatever the filter matched: a
 // listed user already in the target counts as skipped, and one in any other population is a
-// failure (never moved). A filter whose parentheses or quotes do not balance is refused before
-// any request. The error is the ctx's, or a listing's; per-user failures are in BulkResult.Failed.
+// failure (never moved). A filter whose parentheses or quotes do not balance, or with a single
+// quote outside a string, is refused before any request. The error is the ctx's, or a
+// listing's; per-user failures are in BulkResult.Failed.
 func (s *UsersService) MoveAll(ctx context.Context, envID, fromPopulationID, toPopulationID string, opts *BulkOptions) (*BulkResult, error) {
 	o := bulkDefaults(opts)
 	if err := checkMove(envID, fromPopulationID, toPopulationID); err != nil {
@@ -146,8 +147,8 @@ func popID(u *User) string {
 	return u.Population.ID
 }
 
-// checkFilter refuses a filter whose quotes or parentheses do not balance, with the offset in the
-// caller's text. MoveAll puts the filter inside parentheses after its own population.id term; an
+// checkFilter refuses a filter whose quotes or parentheses do not balance, or with a single quote
+// outside a string, with the offset in the caller's text. MoveAll puts the filter inside parentheses after its own population.id term; an
 // unbalanced one could close them and widen the job to other populations.
 func checkFilter(f string) error {
 	var open []int // offsets of the '(' not yet closed
@@ -163,6 +164,10 @@ func checkFilter(f string) error {
 				quote = -1
 			}
 		case quote >= 0:
+		case c == '\'':
+			// Not SCIM outside a string; a server that read it as a string delimiter would see
+			// parentheses where this check sees none.
+			return invalidArgf("bad filter %q: single quote at offset %d (SCIM strings are double-quoted)", f, i)
 		case c == '(':
 			open = append(open, i)
 		case c == ')':

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/url"
@@ -212,20 +213,21 @@ func basicForms(id, secret string) secrets {
 }
 
 // redact replaces every credential in s. A server can also echo one in an escaped form no list
-// of forms can foresee (lower-case or complete percent-encoding, \u escapes, one escape in the
-// middle): if s with its escapes undone holds a credential, the unescaped text, redacted, is
-// returned instead.
+// of forms can foresee (lower-case or complete percent-encoding, \u escapes, HTML entities, one
+// escape in the middle): if s with its escapes undone holds a credential, the unescaped text,
+// redacted, is returned instead.
 func (h secrets) redact(s string) string {
 	for _, x := range h {
 		if x != "" && strings.Contains(s, x) {
 			s = strings.ReplaceAll(s, x, redacted)
 		}
 	}
-	if len(h) == 0 || !strings.ContainsAny(s, `%\+`) {
+	if len(h) == 0 || !strings.ContainsAny(s, `%\+&`) {
 		return s
 	}
-	for _, plus := range []bool{false, true} {
-		if u := unescape(s, plus); u != s && h.holds(u) {
+	// An HTML error page may echo with entities (&amp;, &#x73;).
+	for _, u := range []string{unescape(s, false), unescape(s, true), html.UnescapeString(s)} {
+		if u != s && h.holds(u) {
 			return h.redact(u) // u has fewer escapes than s, so this ends
 		}
 	}

@@ -6,8 +6,10 @@ package pingone
 import (
 	"context"
 	"encoding/base64"
+	stdjson "encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -19,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"go.uber.org/goleak"
 	"golang.org/x/oauth2"
 )
@@ -212,6 +215,7 @@ func TestEncodedEchoesOfTheSecretRedacted(t *testing.T) {
 		{"every byte percent-encoded", allPercent(secret), allPercent(secret)},
 		{"JSON escapes in an excerpt", `{"echo":"` + someUnicode(secret) + `"}`, someUnicode(secret)},
 		{"split by JSON escapes in an excerpt", `{"echo":"s3cr3t\/+=&VAL\u0055E secret-VAL\u0055E-51d0a9"}`, `VAL\u0055E-51d0a9`},
+		{"HTML entities", "<p>" + strings.ReplaceAll(html.EscapeString(secret), "e", "&#x65;") + "</p>", "&amp;VALUE"},
 		{"base64 Basic without padding", strings.TrimRight(base64.StdEncoding.EncodeToString([]byte(basic)), "="), base64.RawStdEncoding.EncodeToString([]byte(basic))},
 	}
 	for _, tt := range tests {
@@ -228,7 +232,7 @@ func TestEncodedEchoesOfTheSecretRedacted(t *testing.T) {
 			}
 			_, err = c.Populations.Get(t.Context(), testEnv, testPop)
 			tokenLeaks(t, err, tt.leak, testSecret)
-			if got := unescapeAll(err.Error()); strings.Contains(got, testSecret) {
+			if got := unescapeAll(html.UnescapeString(err.Error())); strings.Contains(got, testSecret) {
 				t.Fatalf("the error, unescaped, holds the secret:\n%s\n%s", err, got)
 			}
 		})
@@ -495,4 +499,68 @@ func TestHostileCallsLeaveNoGoroutines(t *testing.T) {
 	res, err := c.Users.MoveMany(ctx, testEnv, []string{"u1", "u2", "u3"}, testPop, &BulkOptions{Concurrency: 2, Progress: func(BulkProgress) { cancel() }})
 	cancel()
 	_, _ = res, err
+}
+
+// FuzzExtraHoldsExactlyTheUnknownMembers is the exact form of the Extra-name property: the keys of
+// a decoded population's Extra are the input's top-level member names that Population does not
+// model, no more and no fewer. (FuzzDecodePopulation only checks that each key is a member name
+// somewhere in the input, which a name garbled into another member's name would pass.)
+func FuzzExtraHoldsExactlyTheUnknownMembers(f *testing.F) {
+	f.Add([]byte(`{"id":"p","name":"N","x":{"y":[1]},"_links":{}}`))
+	f.Add(largeObject(`{"id":"p","name":"N","theme":{"id":"t","mode":"x"}`, 300))
+	f.Add(largeObject(`{"futureSetting1":0,"id":"p"`, 40))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var p Population
+		if err := p.UnmarshalJSON(data); err != nil {
+			return
+		}
+		var top map[string]stdjson.RawMessage
+		if err := stdjson.Unmarshal(data, &top); err != nil || top == nil {
+			return // encoding/json refuses what the tolerant decoder took: nothing to compare
+		}
+		want := map[string]bool{}
+		for k := range top {
+			want[normalName(k)] = true
+		}
+		for _, k := range populationMembers() {
+			delete(want, k)
+		}
+		got := map[string]bool{}
+		for k := range p.Extra {
+			got[normalName(k)] = true
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Fatalf("Extra keys (-want +got):\n%s", diff)
+		}
+	})
+}
+
+// TestMoveAllFilterSingleQuotes: checkFilter reads strings by SCIM's rules (double quotes, JSON
+// escapes). A filter balanced by those rules can still close MoveAll's parenthesis for a server
+// that also takes single-quoted strings: here `or (username pr)` would stand outside it. A single
+// quote outside a string is no SCIM, so it is refused before any request; inside one it is fine.
+func TestMoveAllFilterSingleQuotes(t *testing.T) {
+	tests := []struct {
+		filter  string
+		refused bool
+	}{
+		{`username eq '(' ) or (username pr) or (email eq ')'`, true},
+		{`username eq 'x'`, true},
+		{`name.family eq "O'Brien"`, false},
+		{`username eq "a\\" and email ew "\")"`, false},
+		{`username eq "x\`, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.filter, func(t *testing.T) {
+			c, mt := newMockClient(t)
+			rec := answer(mt, ok(`{"_embedded":{"users":[]}}`))
+			_, err := c.Users.MoveAll(t.Context(), testEnv, testPop, "target", &BulkOptions{Filter: tt.filter})
+			if refused := errors.Is(err, ErrInvalidArgument); refused != tt.refused || !refused && err != nil {
+				t.Fatalf("err = %v, want refused %v", err, tt.refused)
+			}
+			if n := len(rec.sent()); tt.refused && n != 0 {
+				t.Errorf("%d requests sent for a refused filter", n)
+			}
+		})
+	}
 }
