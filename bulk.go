@@ -251,7 +251,9 @@ func (s *UsersService) MoveMany(ctx context.Context, envID string, userIDs []str
 // (ErrDefaultPopulation) before touching anything. If any user cannot be moved, nothing is
 // deleted, and the result's Failed says which users remain. opts.Filter must be empty; with
 // opts.DryRun nothing is moved or deleted. Users who arrive while it runs are moved too, and all
-// of it is one job: one progress that only goes forward, one result.
+// of it is one job: one progress that only goes forward, one result. A 404 from the DELETE counts
+// as deleted: the population is gone (a retried DELETE meets one when the first attempt deleted
+// it and its answer was lost).
 func (s *PopulationsService) Retire(ctx context.Context, envID, populationID, moveUsersTo string, opts *BulkOptions) (*BulkResult, error) {
 	o := bulkDefaults(opts)
 	if o.Filter != "" {
@@ -280,6 +282,11 @@ func (s *PopulationsService) Retire(ctx context.Context, envID, populationID, mo
 		if err != nil {
 			return nil, err
 		}
+		if def.ID == populationID {
+			// It became the default after the GET above (or the server says so): moving its
+			// users "to the default" would move them nowhere and then delete the default.
+			return nil, fmt.Errorf("pingone: population %s is now the environment's default: %w", populationID, ErrDefaultPopulation)
+		}
 		moveUsersTo = def.ID
 	}
 	job := newBulkJob(s.c, envID, moveUsersTo, o)
@@ -303,6 +310,11 @@ func (j *bulkJob) retire(ctx context.Context, populationID string) error {
 		// PingOne may still count a user that just left, or one arrived meanwhile: wait a
 		// moment and sweep again.
 		err := j.c.Populations.Delete(ctx, j.envID, populationID)
+		if errors.Is(err, ErrNotFound) {
+			// Gone, which is what was asked: a retried DELETE whose first attempt deleted it
+			// but lost the answer meets a 404.
+			return nil
+		}
 		var apiErr *APIError
 		if err == nil || attempt == 4 || !errors.As(err, &apiErr) || !apiErr.HasDetail("CONSTRAINT_VIOLATION") {
 			return err

@@ -564,3 +564,56 @@ func TestMoveAllFilterSingleQuotes(t *testing.T) {
 		})
 	}
 }
+
+// TestRetireWhenTheDefaultTurnsOutToBeTheSource: between Retire's GET of the population (not the
+// default) and its look-up of the default, the population became the default (or the server
+// says so). Retire then moved every user to the population they were in, counted them as moved,
+// and tried to delete the default. The check the issue 9 rework dropped is back: the resolved
+// target must differ from the source.
+func TestRetireWhenTheDefaultTurnsOutToBeTheSource(t *testing.T) {
+	c, mt := newMockClient(t)
+	rec := answer(mt,
+		ok(`{"id":"`+testPop+`","name":"old","default":false}`),
+		ok(`{"_embedded":{"populations":[{"id":"`+testPop+`","name":"old","default":true}]}}`),
+		ok(`{"_embedded":{"users":[{"id":"u1","population":{"id":"`+testPop+`"}}]}}`),
+		ok(`{}`))
+	res, err := c.Populations.Retire(t.Context(), testEnv, testPop, "", nil)
+	if !errors.Is(err, ErrDefaultPopulation) {
+		t.Fatalf("Retire = %+v, %v; want ErrDefaultPopulation", res, err)
+	}
+	for _, s := range rec.sent() {
+		if s.Method != http.MethodGet {
+			t.Errorf("sent %s %s", s.Method, s.Path)
+		}
+	}
+}
+
+// TestRetireDeleteDroppedAfterActing: the server deletes the population and drops the connection
+// before answering; the client's retry of the DELETE meets a 404. The population is gone, which is
+// what Retire was asked for, yet it reported ErrNotFound as if it had failed.
+func TestRetireDeleteDroppedAfterActing(t *testing.T) {
+	var deleted atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case r.Method == http.MethodDelete && !deleted.Swap(true):
+			conn, _, _ := w.(http.Hijacker).Hijack()
+			_ = conn.Close() // deleted, but the answer never leaves
+		case r.Method == http.MethodDelete || deleted.Load():
+			w.WriteHeader(http.StatusNotFound)
+			_, _ = w.Write([]byte(`{"code":"NOT_FOUND","message":"no such population"}`))
+		case strings.HasSuffix(r.URL.Path, "/users"):
+			_, _ = w.Write([]byte(`{"_embedded":{"users":[]}}`))
+		default:
+			_, _ = w.Write([]byte(`{"id":"` + testPop + `","name":"old","default":false}`))
+		}
+	}))
+	defer srv.Close()
+	c, err := NewClient("", staticToken(), WithBaseURL(srv.URL+"/v1"), WithRetryPolicy(fastRetry()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Populations.Retire(t.Context(), testEnv, testPop, "target", nil); err != nil {
+		t.Fatalf("Retire: %v, but the population was deleted", err)
+	}
+}
