@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -616,4 +617,49 @@ func TestRetireDeleteDroppedAfterActing(t *testing.T) {
 	if _, err := c.Populations.Retire(t.Context(), testEnv, testPop, "target", nil); err != nil {
 		t.Fatalf("Retire: %v, but the population was deleted", err)
 	}
+}
+
+// TestUnknownMembersBoundedMemory: the 5,000-item cap bounds a page's items, not what one object
+// holds. One population of 2.5 million tiny unknown members (a 30 MiB body, under maxBody) keeps
+// about 230 MiB live in Extra, eight times the body; a page of users with many unknown members
+// each does the same.
+func TestUnknownMembersBoundedMemory(t *testing.T) {
+	t.Skip("DEFECT: Extra has no bound: a 30 MiB body of tiny unknown members keeps ~230 MiB live; " +
+		"needs a budget of unknown members per response (a judgement call on how many custom attributes PingOne can hold)")
+	var b strings.Builder
+	b.WriteString(`{"id":"p","name":"n"`)
+	for i := 0; b.Len() < 30<<20; i++ {
+		fmt.Fprintf(&b, `,"k%d":0`, i)
+	}
+	b.WriteString("}")
+	c, mt := newMockClient(t)
+	answer(mt, ok(b.String()))
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	p, err := c.Populations.Get(t.Context(), testEnv, testPop)
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	if grew := int64(after.HeapAlloc) - int64(before.HeapAlloc); err == nil && grew > 4*int64(b.Len()) {
+		t.Errorf("decoding a %d MiB body kept %d MiB live (%d Extra members)", b.Len()>>20, grew>>20, len(p.Extra))
+	}
+	runtime.KeepAlive(p)
+}
+
+// FuzzRedact: redaction never panics, never leaves the secret in the text, even with its escapes
+// undone, and leaves text without a credential as it was.
+func FuzzRedact(f *testing.F) {
+	f.Add("echo s3cr3t%2f%2b VALUE")
+	f.Add(`x \u0073\ud83d\ude00 %zz \u12 %4`)
+	f.Add("&amp;&#x73;3cr3t/+=")
+	hide := append(secretForms("s3cr3t/+="), basicForms("id", "s3cr3t/+=")...)
+	f.Fuzz(func(t *testing.T, s string) {
+		got := hide.redact(s)
+		if hide.holds(got) || hide.holds(unescape(got, false)) || hide.holds(unescape(got, true)) || hide.holds(html.UnescapeString(got)) {
+			t.Fatalf("redact(%q) = %q still holds the secret", s, got)
+		}
+		if !strings.Contains(got, redacted) && got != s {
+			t.Fatalf("redact(%q) = %q changed text without a credential", s, got)
+		}
+	})
 }
