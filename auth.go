@@ -129,6 +129,7 @@ type tokenCache struct {
 }
 
 type tokenCall struct {
+	ctx     context.Context // the fetch's: ends at the token timeout
 	done    chan struct{}
 	bearer  string
 	err     error
@@ -157,7 +158,7 @@ func (t *tokenCache) get(ctx context.Context) (string, error) {
 		// keeps the caller's values (tracing, say) and has its own timeout. (The token request's
 		// retry policy ignores this package's call marks; see retryClient.)
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), t.timeout)
-		call = &tokenCall{done: make(chan struct{}), cancel: cancel}
+		call = &tokenCall{ctx: fctx, done: make(chan struct{}), cancel: cancel}
 		t.inflight = call
 		go t.run(fctx, call)
 	}
@@ -167,6 +168,21 @@ func (t *tokenCache) get(ctx context.Context) (string, error) {
 	select {
 	case <-call.done:
 		return call.bearer, call.err
+	case <-call.ctx.Done():
+		// A TokenSource need not honour a ctx (oauth2.TokenSource has none), so the token
+		// timeout is enforced here too: a source that never returns must not hang the call.
+		select {
+		case <-call.done: // it did finish in time
+			return call.bearer, call.err
+		default:
+		}
+		t.mu.Lock()
+		call.waiters--
+		if t.inflight == call {
+			t.inflight = nil // the next call starts a new fetch
+		}
+		t.mu.Unlock()
+		return "", fmt.Errorf("pingone: fetch access token: no token within %s: %w", t.timeout, call.ctx.Err())
 	case <-ctx.Done():
 		t.mu.Lock()
 		call.waiters--
@@ -191,7 +207,7 @@ func (t *tokenCache) run(ctx context.Context, call *tokenCall) {
 	if err != nil {
 		call.err = err
 	} else {
-		if tok.AccessToken == "" {
+		if tok == nil || tok.AccessToken == "" { // a TokenSource may return (nil, nil)
 			call.err = errors.New("pingone: token source returned an empty access token")
 		} else {
 			call.bearer = "Bearer " + tok.AccessToken

@@ -91,8 +91,9 @@ const (
 //
 // Only users whose listed population is the source are moved, whatever the filter matched: a
 // listed user already in the target counts as skipped, and one in any other population is a
-// failure (never moved). A filter whose parentheses or quotes do not balance is refused before
-// any request. The error is the ctx's, or a listing's; per-user failures are in BulkResult.Failed.
+// failure (never moved). A filter whose parentheses or quotes do not balance, or with a single
+// quote outside a string, is refused before any request. The error is the ctx's, or a
+// listing's; per-user failures are in BulkResult.Failed.
 func (s *UsersService) MoveAll(ctx context.Context, envID, fromPopulationID, toPopulationID string, opts *BulkOptions) (*BulkResult, error) {
 	o := bulkDefaults(opts)
 	if err := checkMove(envID, fromPopulationID, toPopulationID); err != nil {
@@ -117,7 +118,9 @@ func (j *bulkJob) moveAll(ctx context.Context, from string) error {
 	if f := strings.TrimSpace(j.opts.Filter); f != "" {
 		filter += " and (" + f + ")" // checkFilter made sure f cannot close this parenthesis
 	}
-	seen := map[string]bool{}
+	// The job's memory, not this call's: Retire's sweeps must not move (and count) again a user
+	// the job already moved whom a lagging listing still shows in the source.
+	seen := j.seen
 	for pass := 0; pass < 3; pass++ {
 		var ids []string
 		for u, err := range j.c.Users.List(ctx, j.envID, &ListOptions{Filter: filter, Limit: 1000}) {
@@ -157,8 +160,8 @@ func popID(u *User) string {
 	return u.Population.ID
 }
 
-// checkFilter refuses a filter whose quotes or parentheses do not balance, with the offset in the
-// caller's text. MoveAll puts the filter inside parentheses after its own population.id term; an
+// checkFilter refuses a filter whose quotes or parentheses do not balance, or with a single quote
+// outside a string, with the offset in the caller's text. MoveAll puts the filter inside parentheses after its own population.id term; an
 // unbalanced one could close them and widen the job to other populations.
 func checkFilter(f string) error {
 	var open []int // offsets of the '(' not yet closed
@@ -174,6 +177,10 @@ func checkFilter(f string) error {
 				quote = -1
 			}
 		case quote >= 0:
+		case c == '\'':
+			// Not SCIM outside a string; a server that read it as a string delimiter would see
+			// parentheses where this check sees none.
+			return invalidArgf("bad filter %q: single quote at offset %d (SCIM strings are double-quoted)", f, i)
 		case c == '(':
 			open = append(open, i)
 		case c == ')':
@@ -262,9 +269,11 @@ func (s *UsersService) MoveMany(ctx context.Context, envID string, userIDs []str
 // (ErrDefaultPopulation) before touching anything. If any user cannot be moved, nothing is
 // deleted, and the result's Failed says which users remain. opts.Filter must be empty; with
 // opts.DryRun nothing is moved or deleted. Users who arrive while it runs are moved too, and all
-// of it is one job: one progress that only goes forward, one result. With opts.Snapshot, it first
-// writes a snapshot of the population and its members; with opts.Journal, the journal records
-// the population whole and its deletion, so that UsersService.Undo can recreate it.
+// of it is one job: one progress that only goes forward, one result. A 404 from the DELETE counts
+// as deleted: the population is gone (a retried DELETE meets one when the first attempt deleted
+// it and its answer was lost). With opts.Snapshot, it first writes a snapshot of the population
+// and its members; with opts.Journal, the journal records the population whole and its
+// deletion, so that UsersService.Undo can recreate it.
 func (s *PopulationsService) Retire(ctx context.Context, envID, populationID, moveUsersTo string, opts *BulkOptions) (*BulkResult, error) {
 	o := bulkDefaults(opts)
 	if o.Filter != "" {
@@ -292,6 +301,11 @@ func (s *PopulationsService) Retire(ctx context.Context, envID, populationID, mo
 		def, err := s.GetDefault(ctx, envID)
 		if err != nil {
 			return nil, err
+		}
+		if def.ID == populationID {
+			// It became the default after the GET above (or the server says so): moving its
+			// users "to the default" would move them nowhere and then delete the default.
+			return nil, fmt.Errorf("pingone: population %s is now the environment's default: %w", populationID, ErrDefaultPopulation)
 		}
 		moveUsersTo = def.ID
 	}
@@ -327,6 +341,11 @@ func (j *bulkJob) retire(ctx context.Context, populationID string) error {
 		// PingOne may still count a user that just left, or one arrived meanwhile: wait a
 		// moment and sweep again.
 		err := j.c.Populations.Delete(ctx, j.envID, populationID)
+		if errors.Is(err, ErrNotFound) {
+			// Gone, which is what was asked: a retried DELETE whose first attempt deleted it
+			// but lost the answer meets a 404.
+			return nil
+		}
 		var apiErr *APIError
 		if err == nil || attempt == 4 || !errors.As(err, &apiErr) || !apiErr.HasDetail("CONSTRAINT_VIOLATION") {
 			return err
@@ -443,13 +462,14 @@ type bulkJob struct {
 	prDone chan struct{}
 
 	total, moved, skipped atomic.Int64
+	seen                  map[string]bool // users MoveAll and Retire have listed (moveAll's goroutine only)
 	mu                    sync.Mutex
 	failures              []BulkFailure
 	wouldMove             []string
 }
 
 func newBulkJob(c *Client, envID, to string, o BulkOptions) *bulkJob {
-	j := &bulkJob{c: c, envID: envID, to: to, opts: o, jr: newJournal(o.Journal), pacer: newPacer(o.Concurrency), start: time.Now()}
+	j := &bulkJob{c: c, envID: envID, to: to, opts: o, jr: newJournal(o.Journal), pacer: newPacer(o.Concurrency), start: time.Now(), seen: map[string]bool{}}
 	if o.Progress != nil {
 		j.stopPr, j.prDone = make(chan struct{}), make(chan struct{})
 		go func() {
@@ -517,8 +537,8 @@ func (j *bulkJob) skip(n int) {
 }
 
 // run moves ids with up to opts.Concurrency workers sharing the pacer. A 429 puts the user back
-// in the queue and pauses every worker for the Retry-After; other errors (after the client's own
-// retries of 5xx) are failures.
+// in the queue and pauses every worker for the Retry-After (at most the policy's MaxWait); other
+// errors (after the client's own retries of 5xx) are failures.
 func (j *bulkJob) run(ctx context.Context, ids []string) error {
 	j.total.Add(int64(len(ids)))
 	if j.opts.DryRun {
@@ -582,7 +602,9 @@ func (j *bulkJob) run(ctx context.Context, ids []string) error {
 				err := j.move(moveCtx, id)
 				var apiErr *APIError
 				if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusTooManyRequests {
-					j.pacer.release(max(apiErr.RetryAfter, 100*time.Millisecond))
+					// Never longer than the policy's MaxWait: a server may ask for a day, or
+					// (in a rate-limit detail, without a header) for centuries.
+					j.pacer.release(min(max(apiErr.RetryAfter, 100*time.Millisecond), j.c.idem.RetryWaitMax))
 					tmu.Lock()
 					throttles[id]++
 					n := throttles[id]
@@ -643,8 +665,8 @@ func (p *pacer) current() int {
 
 func (p *pacer) acquire(ctx context.Context) error {
 	for {
-		// A worker's select may take more work after ctx ended (select picks at random among
-		// ready cases): no move may start then.
+		// First: a worker that just finished a move may have picked its next user over
+		// ctx.Done(), and a cancelled job must start no new move.
 		if err := ctx.Err(); err != nil {
 			return err
 		}

@@ -36,6 +36,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"iter"
 	"log/slog"
@@ -201,7 +202,7 @@ func WithTokenTimeout(d time.Duration) Option { return func(s *settings) { s.tok
 type RetryPolicy struct {
 	MaxRetries int           // retries after the first attempt; 0 turns retries off
 	MinWait    time.Duration // first backoff; 0 means 500 ms
-	MaxWait    time.Duration // longest single wait; 0 means 30 s
+	MaxWait    time.Duration // longest single wait, a bulk job's pause after a 429 included; 0 means 30 s
 }
 
 // DefaultRetryPolicy returns the policy a Client uses unless told otherwise: 4 retries, waits from
@@ -540,7 +541,9 @@ func (c *Client) logRetry(resp *http.Response, attempt int, wait time.Duration) 
 	attrs := make([]slog.Attr, 0, 5)
 	if r := resp.Request; r != nil && r.URL != nil {
 		ctx = r.Context()
-		attrs = append(attrs, slog.String("method", r.Method), slog.String("path", r.URL.Path))
+		// The path may be a next link the server chose to echo the token in.
+		path := c.secretsOf(r.Header.Get("Authorization"), nil).redact(r.URL.Path)
+		attrs = append(attrs, slog.String("method", r.Method), slog.String("path", path))
 	}
 	if !c.logger.Enabled(ctx, slog.LevelDebug) {
 		return
@@ -674,8 +677,10 @@ func (c *Client) send(ctx context.Context, method string, u *url.URL, in any, ou
 		return invalidArgf("nil context")
 	}
 	// Attempt logs cost allocations, so only when a logger would write them.
+	var l *callLog
 	if c.logger != nil && c.logger.Enabled(ctx, slog.LevelDebug) {
-		ctx = context.WithValue(ctx, callLogKey{}, &callLog{logger: c.logger, method: method, path: u.Path, start: time.Now()})
+		l = &callLog{logger: c.logger, method: method, path: u.Path, start: time.Now()}
+		ctx = context.WithValue(ctx, callLogKey{}, l)
 	}
 	refreshed := false
 	var waited, wait time.Duration // waiting out eventual consistency
@@ -684,15 +689,20 @@ func (c *Client) send(ctx context.Context, method string, u *url.URL, in any, ou
 		if err != nil {
 			return err
 		}
+		// A next page link is the server's choice, and the server knows the token: the path
+		// and a transport error's URL may echo it.
+		if l != nil {
+			l.path = c.secretsOf(bearer, opts.secrets()).redact(u.Path)
+		}
 		req, err := c.newRequest(ctx, method, u, bearer, body)
 		if err != nil {
-			return fmt.Errorf("pingone: %s %s: %w", method, u.Path, err)
+			return c.secretsOf(bearer, opts.secrets()).redactErr(fmt.Errorf("pingone: %s %s: %w", method, u.Path, err))
 		}
 		c.corr.set(req.Header)
 		opts.set(req.Header)
 		resp, err := rc.Do(req)
 		if err != nil {
-			return fmt.Errorf("pingone: %s %s: %w", method, u.Path, err)
+			return c.secretsOf(bearer, opts.secrets()).redactErr(fmt.Errorf("pingone: %s %s: %w", method, u.Path, err))
 		}
 		if resp.StatusCode == http.StatusUnauthorized && c.tokens.refreshable && !refreshed {
 			// The token may have been revoked or expired early: drop it and try once more
@@ -778,8 +788,9 @@ func (c *Client) handle(resp *http.Response, method, path string, out decoder, b
 			err = fmt.Errorf("body larger than %d bytes", maxBody)
 		}
 		// A decode error may quote what the server sent, which may echo a credential.
+		// The path may be a next link the server chose, echoing the token too.
 		hide := c.secretsOf(bearer, extra)
-		return fmt.Errorf("pingone: %s %s: decode %d response (correlation id %q): %w", method, path, resp.StatusCode, hide.redact(resp.Header.Get("Correlation-Id")), hide.redactErr(err))
+		return hide.redactErr(fmt.Errorf("pingone: %s %s: decode %d response (correlation id %q): %w", method, hide.redact(path), resp.StatusCode, hide.redact(resp.Header.Get("Correlation-Id")), hide.redactErr(err)))
 	}
 	return nil
 }
@@ -989,9 +1000,10 @@ func resumes(opts *ListOptions, u *url.URL) error {
 // (WithBaseURL) must map back to its own base URL. Such a link is re-based: its path after /v1
 // and its query are appended to the base URL, and its host is never called.
 func (c *Client) nextURL(href string) (*url.URL, error) {
+	// The errors do not quote the link: the server wrote it and may have put the token in it.
 	u, err := c.base.Parse(href)
 	if err != nil {
-		return nil, fmt.Errorf("pingone: bad next page link %q: %w", href, err)
+		return nil, errors.New("pingone: the next page link is not a valid URL; not following it")
 	}
 	if c.sameOrigin(u) {
 		return u, nil
@@ -1004,7 +1016,7 @@ func (c *Client) nextURL(href string) (*url.URL, error) {
 			return r, nil
 		}
 	}
-	return nil, fmt.Errorf("pingone: next page link points to %s://%s, not the API host; not following it", u.Scheme, u.Host)
+	return nil, errors.New("pingone: the next page link points to a host that is not the API host; not following it")
 }
 
 // isPingOneAPIHost reports whether u is on the https API host of one of PingOne's regions.
@@ -1077,6 +1089,9 @@ func listAll[T any, PT interface {
 	return func(yield func(*T, error) bool) {
 		u, err := c.listURL(o, segs...)
 		var guard loopGuard
+		if u != nil {
+			guard.path = u.Path // ours, unlike the next links' paths, which may echo the token
+		}
 		for err == nil && u != nil {
 			if err = guard.visit(u); err != nil {
 				break
@@ -1086,6 +1101,9 @@ func listAll[T any, PT interface {
 				break
 			}
 			if err = guard.page(len(p.Items), u); err != nil {
+				break
+			}
+			if err = guard.items(pageKey(p.Items)); err != nil {
 				break
 			}
 			for i := range p.Items {
@@ -1108,8 +1126,10 @@ const maxEmptyPages = 10
 // loopGuard ends a listing whose next links go round in circles, or that keeps sending empty
 // pages, with an error instead of fetching forever.
 type loopGuard struct {
+	path  string          // the listing's own path, for errors
 	seen  map[string]bool // the cursors (or, without one, the normalised URLs) fetched so far
 	empty int             // pages in a row without an item
+	pages map[uint64]bool // the keys of the pages fetched so far (pageKey)
 }
 
 // visit records a page about to be fetched and refuses one this listing has fetched before.
@@ -1120,7 +1140,7 @@ func (g *loopGuard) visit(u *url.URL) error {
 		key = u.Path + "?" + q.Encode() // Encode sorts, so reordered parameters are the same page
 	}
 	if g.seen[key] {
-		return fmt.Errorf("pingone: GET %s: the next page link repeats a page this listing already fetched; stopping", u.Path)
+		return fmt.Errorf("pingone: GET %s: the next page link repeats a page this listing already fetched; stopping", g.path)
 	}
 	if g.seen == nil {
 		g.seen = make(map[string]bool)
@@ -1136,7 +1156,45 @@ func (g *loopGuard) page(items int, next *url.URL) error {
 		return nil
 	}
 	if g.empty++; g.empty >= maxEmptyPages {
-		return fmt.Errorf("pingone: GET %s: %d pages in a row held no item yet linked to another; stopping", next.Path, g.empty)
+		return fmt.Errorf("pingone: GET %s: %d pages in a row held no item yet linked to another; stopping", g.path, g.empty)
 	}
 	return nil
+}
+
+// items refuses a page whose items, in order, are those of a page this listing already fetched:
+// a server can serve the same pages again and again under fresh cursors, which visit cannot see.
+// PingOne never lists a resource twice in one listing. key is pageKey's; ok false skips the check.
+func (g *loopGuard) items(key uint64, ok bool) error {
+	if !ok {
+		return nil
+	}
+	if g.pages[key] {
+		return fmt.Errorf("pingone: GET %s: a page repeats the items of a page this listing already fetched; stopping", g.path)
+	}
+	if g.pages == nil {
+		g.pages = make(map[uint64]bool)
+	}
+	g.pages[key] = true
+	return nil
+}
+
+// listed is a resource that a listing can tell apart by its id.
+type listed interface{ listID() string }
+
+// pageKey hashes the ids of a page's items, in order. ok is false when the page is empty or an
+// item has no id (nothing to tell pages apart by).
+func pageKey[T any](items []T) (key uint64, ok bool) {
+	if len(items) == 0 {
+		return 0, false
+	}
+	h := fnv.New64a()
+	for i := range items {
+		it, isListed := any(&items[i]).(listed)
+		if !isListed || it.listID() == "" {
+			return 0, false
+		}
+		_, _ = io.WriteString(h, it.listID())
+		_, _ = h.Write([]byte{0})
+	}
+	return h.Sum64(), true
 }

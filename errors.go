@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/url"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/go-json-experiment/json"
@@ -173,6 +175,11 @@ func apiErrorOf(status int, h http.Header, raw []byte, method, path string, hide
 		e.RetryAfter = d
 	}
 	parseErrorBody(e, raw)
+	if e.Body != "" {
+		// Cut the excerpt from a body redacted in its escaped forms too: a cut through an
+		// escaped secret would leave half of it where no later redaction can recognise it.
+		e.Body = excerpt([]byte(hide.redact(string(raw))), maxExcerpt)
+	}
 	e.RetryAfter = preciseRetryAfter(e, time.Now())
 	hide.redactError(e)
 	return e
@@ -199,19 +206,98 @@ func secretForms(s string) secrets {
 }
 
 // basicForms returns the base64 forms of HTTP Basic credentials, with and without the form
-// encoding that OAuth 2 asks for (x/oauth2 sends the form-encoded one).
+// encoding that OAuth 2 asks for (x/oauth2 sends the form-encoded one), in the standard and the
+// URL-safe alphabet. They are unpadded: the unpadded text is a prefix of the padded one, so both
+// are caught.
 func basicForms(id, secret string) secrets {
-	enc := base64.StdEncoding.EncodeToString
-	return secrets{enc([]byte(url.QueryEscape(id) + ":" + url.QueryEscape(secret))), enc([]byte(id + ":" + secret))}
+	var forms secrets
+	for _, cred := range []string{url.QueryEscape(id) + ":" + url.QueryEscape(secret), id + ":" + secret} {
+		forms = append(forms, base64.RawStdEncoding.EncodeToString([]byte(cred)), base64.RawURLEncoding.EncodeToString([]byte(cred)))
+	}
+	return forms
 }
 
+// redact replaces every credential in s. A server can also echo one in an escaped form no list
+// of forms can foresee (lower-case or complete percent-encoding, \u escapes, HTML entities, one
+// escape in the middle): if s with its escapes undone holds a credential, the unescaped text,
+// redacted, is returned instead.
 func (h secrets) redact(s string) string {
 	for _, x := range h {
 		if x != "" && strings.Contains(s, x) {
 			s = strings.ReplaceAll(s, x, redacted)
 		}
 	}
+	if len(h) == 0 || !strings.ContainsAny(s, `%\+&`) {
+		return s
+	}
+	// An HTML error page may echo with entities (&amp;, &#x73;).
+	for _, u := range []string{unescape(s, false), unescape(s, true), html.UnescapeString(s)} {
+		if u != s && h.holds(u) {
+			return h.redact(u) // u has fewer escapes than s, so this ends
+		}
+	}
 	return s
+}
+
+// holds reports whether s contains one of the credentials.
+func (h secrets) holds(s string) bool {
+	for _, x := range h {
+		if x != "" && strings.Contains(s, x) {
+			return true
+		}
+	}
+	return false
+}
+
+// unescape undoes one level of percent-encoding (%XX in either case; '+' as a space when plus)
+// and of JSON backslash escapes (\uXXXX, surrogate pairs included, and \" \\ \/ \b \f \n \r \t),
+// leaving whatever is not a valid escape as it is.
+func unescape(s string, plus bool) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
+			v, _ := strconv.ParseUint(s[i+1:i+3], 16, 8)
+			b.WriteByte(byte(v))
+			i += 2
+		case c == '+' && plus:
+			b.WriteByte(' ')
+		case c == '\\' && i+5 < len(s) && s[i+1] == 'u' && allHex(s[i+2:i+6]):
+			v, _ := strconv.ParseUint(s[i+2:i+6], 16, 16)
+			r := rune(v)
+			i += 5
+			if utf16.IsSurrogate(r) && i+6 < len(s) && s[i+1] == '\\' && s[i+2] == 'u' && allHex(s[i+3:i+7]) {
+				lo, _ := strconv.ParseUint(s[i+3:i+7], 16, 16)
+				if d := utf16.DecodeRune(r, rune(lo)); d != unicode.ReplacementChar {
+					r = d
+					i += 6
+				}
+			}
+			b.WriteRune(r)
+		case c == '\\' && i+1 < len(s) && strings.IndexByte(`"\/bfnrt`, s[i+1]) >= 0:
+			i++
+			if k := strings.IndexByte("bfnrt", s[i]); k >= 0 {
+				b.WriteByte("\b\f\n\r\t"[k])
+			} else {
+				b.WriteByte(s[i])
+			}
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+func isHex(c byte) bool { return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' }
+
+func allHex(s string) bool {
+	for i := range len(s) {
+		if !isHex(s[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 func (h secrets) redactBytes(b []byte) []byte {
@@ -282,8 +368,11 @@ func parseErrorBody(e *APIError, raw []byte) {
 		}
 		return
 	}
-	e.Body = excerpt(raw, 200)
+	e.Body = excerpt(raw, maxExcerpt)
 }
+
+// maxExcerpt is how much of a body that is no error document an APIError keeps.
+const maxExcerpt = 200
 
 // excerpt returns at most n bytes of b as valid UTF-8 with whitespace runs folded, for messages.
 func excerpt(b []byte, n int) string {

@@ -211,6 +211,11 @@ func (u *User) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 // UnmarshalJSON decodes a user with encoding/json, keeping unknown members in Extra.
 func (u *User) UnmarshalJSON(b []byte) error { return unmarshalV1(b, u) }
 
+// listID lets a listing tell its pages apart (loopGuard.items).
+func (p *Population) listID() string { return p.ID }
+
+func (u *User) listID() string { return u.ID }
+
 // UnmarshalJSONFrom decodes a reference, keeping members other than id in Extra (but _links).
 func (r *Ref) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 	*r = Ref{}
