@@ -1,13 +1,10 @@
 package pingone
 
 import (
-	"bytes"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -178,100 +175,6 @@ func apiErrorOf(status int, h http.Header, raw []byte, method, path string, hide
 	return e
 }
 
-// redacted replaces a credential wherever an error would carry it.
-const redacted = "[REDACTED]"
-
-// secrets are the credentials a request carried, in every form a server could echo them: as
-// sent in a form body or a Basic header, and JSON-escaped. An error built from a response never
-// holds one of them.
-type secrets []string
-
-// secretForms returns the forms of a credential that a server might echo.
-func secretForms(s string) secrets {
-	if s == "" {
-		return nil
-	}
-	forms := secrets{s, url.QueryEscape(s), url.PathEscape(s)}
-	if q, err := json.Marshal(s); err == nil {
-		forms = append(forms, string(q[1:len(q)-1]), strings.ReplaceAll(string(q[1:len(q)-1]), "/", `\/`))
-	}
-	return forms
-}
-
-// basicForms returns the base64 forms of HTTP Basic credentials, with and without the form
-// encoding that OAuth 2 asks for (x/oauth2 sends the form-encoded one).
-func basicForms(id, secret string) secrets {
-	enc := base64.StdEncoding.EncodeToString
-	return secrets{enc([]byte(url.QueryEscape(id) + ":" + url.QueryEscape(secret))), enc([]byte(id + ":" + secret))}
-}
-
-func (h secrets) redact(s string) string {
-	for _, x := range h {
-		if x != "" && strings.Contains(s, x) {
-			s = strings.ReplaceAll(s, x, redacted)
-		}
-	}
-	return s
-}
-
-func (h secrets) redactBytes(b []byte) []byte {
-	for _, x := range h {
-		if x != "" && bytes.Contains(b, []byte(x)) {
-			b = bytes.ReplaceAll(b, []byte(x), []byte(redacted))
-		}
-	}
-	return b
-}
-
-// redactError redacts every string an APIError carries, inner errors included.
-func (h secrets) redactError(e *APIError) {
-	if len(h) == 0 {
-		return
-	}
-	for _, p := range []*string{&e.Code, &e.Message, &e.Target, &e.ID, &e.CorrelationID, &e.Body, &e.Method, &e.Path} {
-		*p = h.redact(*p)
-	}
-	for i := range e.Details {
-		d := &e.Details[i]
-		d.Code, d.Target, d.Message = h.redact(d.Code), h.redact(d.Target), h.redact(d.Message)
-		if d.InnerError != nil {
-			d.InnerError, _ = h.redactAny(d.InnerError).(map[string]any)
-		}
-	}
-}
-
-// redactAny redacts the strings (keys included) of a decoded JSON value.
-func (h secrets) redactAny(v any) any {
-	switch v := v.(type) {
-	case string:
-		return h.redact(v)
-	case []any:
-		for i := range v {
-			v[i] = h.redactAny(v[i])
-		}
-	case map[string]any:
-		out := make(map[string]any, len(v))
-		for k, x := range v {
-			out[h.redact(k)] = h.redactAny(x)
-		}
-		return out
-	}
-	return v
-}
-
-// redactErr returns err, or an error with err's text redacted if that text held a credential.
-// (The redacted error no longer unwraps: a chain that holds a secret must not be reachable.)
-func (h secrets) redactErr(err error) error {
-	if err == nil {
-		return nil
-	}
-	msg := err.Error()
-	if clean := h.redact(msg); clean != msg {
-		return errors.New(clean)
-	}
-	return err
-}
-
 // parseErrorBody fills e from a PingOne or OAuth error document, or keeps an excerpt of raw.
 func parseErrorBody(e *APIError, raw []byte) {
 	var b errorBody
@@ -296,42 +199,6 @@ func excerpt(b []byte, n int) string {
 		cut--
 	}
 	return s[:cut] + "…"
-}
-
-// preciseRetryAfter prefers the millisecond retryAfter time PingOne puts in a rate-limit detail's
-// innerError over the whole seconds of the Retry-After header, but never waits longer than the
-// header says, so a skewed clock cannot stretch the wait.
-func preciseRetryAfter(e *APIError, now time.Time) time.Duration {
-	for _, d := range e.Details {
-		s, _ := d.InnerError["retryAfter"].(string)
-		t, err := time.Parse(time.RFC3339Nano, s)
-		if err != nil {
-			continue
-		}
-		w := max(t.Sub(now), 0)
-		if e.RetryAfter > 0 && w > e.RetryAfter {
-			return e.RetryAfter
-		}
-		return w
-	}
-	return e.RetryAfter
-}
-
-// parseRetryAfter reads a Retry-After header given in seconds or as an HTTP date.
-func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
-	if v == "" {
-		return 0, false
-	}
-	if s, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil {
-		if s < 0 {
-			return 0, false
-		}
-		return time.Duration(min(s, 24*3600)) * time.Second, true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(t.Sub(now), 0), true
-	}
-	return 0, false
 }
 
 // invalidArgf returns an ErrInvalidArgument error for input refused before sending.
