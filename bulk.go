@@ -428,7 +428,7 @@ func (j *bulkJob) run(ctx context.Context, ids []string) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	ctx = context.WithValue(ctx, pacedKey{}, true)
+	paced := &callOpts{paced: true} // the pacer handles 429s, not each move's retries
 	// A move already sent when ctx ends gets moveGrace to finish, so the result says what the
 	// server did instead of leaving a move that happened reported as not reached.
 	moveCtx, cancelMoves := context.WithCancel(context.WithoutCancel(ctx))
@@ -471,7 +471,7 @@ func (j *bulkJob) run(ctx context.Context, ids []string) error {
 				if err := j.pacer.acquire(ctx); err != nil {
 					return
 				}
-				err := j.c.Users.MovePopulation(moveCtx, j.envID, id, j.to)
+				err := j.c.Users.movePopulation(moveCtx, j.envID, id, j.to, paced)
 				var apiErr *APIError
 				if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusTooManyRequests {
 					j.pacer.release(max(apiErr.RetryAfter, 100*time.Millisecond))

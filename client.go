@@ -44,7 +44,6 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/hashicorp/go-retryablehttp"
 	"golang.org/x/oauth2"
 )
 
@@ -61,8 +60,8 @@ type Client struct {
 
 	base      *url.URL // API base, such as https://api.pingone.eu/v1 (no trailing slash)
 	tokens    *tokenCache
-	idem      *retryablehttp.Client // GET, PUT, DELETE
-	post      *retryablehttp.Client // POST: only 429 is retried
+	hc        *http.Client // the caller's client, copied, with the redirect policy and attempt timeout
+	retriers  *sync.Pool   // *retrier, one per call in flight (retry.go); shared by WithCorrelationIDs copies
 	userAgent string
 	hide      secrets // the client secret's forms, redacted from every error
 	logger    *slog.Logger
@@ -171,21 +170,19 @@ func NewWorkerClient(region Region, environmentID, clientID, clientSecret string
 	if err != nil {
 		return nil, err
 	}
-	style, err := s.authMethod.style()
-	if err != nil {
+	if err := s.authMethod.check(); err != nil {
 		return nil, err
 	}
 	hide := append(secretForms(clientSecret), basicForms(clientID, clientSecret)...)
 	c.hide = hide
-	creds := &workerCredentials{id: clientID, secret: clientSecret, tokenURL: tokenURL.String(), path: tokenURL.Path, hide: hide, style: style}
 	// The token request goes through the same policy as the API: retried on 429, 5xx and
-	// connection errors (asking for a token twice is harmless).
-	tokenRetry := c.retryClient(hc, s.retry, true, false)
-	tokenHTTP := &http.Client{Transport: &retryablehttp.RoundTripper{Client: tokenRetry}, CheckRedirect: hc.CheckRedirect}
+	// connection errors (asking for a token twice is harmless). Its retrier is its own, so no
+	// API call's class or attempt log can reach it.
+	tokenRetry := newRetrier(hc, s.retry)
+	tokenRetry.logger = c.logger
 	c.environmentID = environmentID
-	c.tokens = newTokenCache(func(ctx context.Context) (*oauth2.Token, error) {
-		return creds.token(context.WithValue(ctx, oauth2.HTTPClient, tokenHTTP))
-	}, s.tokenTimeout, true)
+	creds := &workerCredentials{id: clientID, secret: clientSecret, tokenURL: tokenURL, hide: hide, retry: tokenRetry, method: s.authMethod}
+	c.tokens = newTokenCache(creds.token, s.tokenTimeout, true)
 	return c, nil
 }
 
@@ -263,8 +260,8 @@ func newClient(region Region, s *settings) (*Client, *http.Client, error) {
 	if s.userAgent != "" {
 		c.userAgent = s.userAgent + " " + c.userAgent
 	}
-	c.idem = c.retryClient(hc, s.retry, true, true)
-	c.post = c.retryClient(hc, s.retry, false, true)
+	c.hc = hc
+	c.retriers = &sync.Pool{New: func() any { return newRetrier(hc, s.retry) }}
 	c.Populations = &PopulationsService{c: c}
 	c.Users = &UsersService{c: c}
 	return c, hc, nil
@@ -273,7 +270,7 @@ func newClient(region Region, s *settings) (*Client, *http.Client, error) {
 // CloseIdleConnections closes the idle keep-alive connections of the client's transport, as
 // http.Client.CloseIdleConnections does. Calls in flight are not affected.
 func (c *Client) CloseIdleConnections() {
-	if t, ok := c.idem.HTTPClient.Transport.(noCloseIdle); ok {
+	if t, ok := c.hc.Transport.(noCloseIdle); ok {
 		if ci, ok := t.rt.(interface{ CloseIdleConnections() }); ok {
 			ci.CloseIdleConnections()
 		}

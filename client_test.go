@@ -127,7 +127,6 @@ func TestConnectionErrorRetriedForGETOnly(t *testing.T) {
 
 // TestBackoffHonoursRetryAfter checks the wait itself rather than timing a sleep.
 func TestBackoffHonoursRetryAfter(t *testing.T) {
-	c, _ := newMockClient(t)
 	resp := func(code int, ra string) *http.Response {
 		r := &http.Response{StatusCode: code, Header: http.Header{}, Request: httptest.NewRequest("GET", "/", nil)}
 		if ra != "" {
@@ -153,13 +152,13 @@ func TestBackoffHonoursRetryAfter(t *testing.T) {
 	}
 	// Huge attempts and waits never overflow into a negative or panicking wait.
 	for _, w := range []time.Duration{time.Hour, 1 << 62} {
-		if got := c.backoff(w, w, 62, resp(500, "")); got < w/2 || got > w {
+		if got := backoff(w, w, 62, resp(500, "")); got < w/2 || got > w {
 			t.Errorf("backoff(%v, %v, 62) = %v", w, w, got)
 		}
 	}
 	for _, tt := range tests {
 		for range 20 {
-			got := c.backoff(500*time.Millisecond, 30*time.Second, tt.attempt, tt.resp)
+			got := backoff(500*time.Millisecond, 30*time.Second, tt.attempt, tt.resp)
 			if got < tt.min || got > tt.max {
 				t.Errorf("%s: backoff = %v, want within [%v, %v]", tt.name, got, tt.min, tt.max)
 				break

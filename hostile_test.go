@@ -422,14 +422,14 @@ func TestStalledServersEndTheCall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := def.idem.HTTPClient.Timeout; got != DefaultAttemptTimeout {
+	if got := def.hc.Timeout; got != DefaultAttemptTimeout {
 		t.Errorf("default attempt timeout %v, want %v", got, DefaultAttemptTimeout)
 	}
 	mine, err := NewClient(RegionEurope, staticToken(), WithHTTPClient(&http.Client{Timeout: time.Minute}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := mine.idem.HTTPClient.Timeout; got != time.Minute {
+	if got := mine.hc.Timeout; got != time.Minute {
 		t.Errorf("the caller's client's timeout became %v", got)
 	}
 }

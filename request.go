@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -21,36 +20,50 @@ import (
 // far larger is a broken or hostile server, and reading it whole would exhaust memory.
 const maxBody = 32 << 20
 
-// callLog carries what the per-attempt log line needs; it exists only when a logger is set, so
-// calls without one allocate nothing for logging.
-type callLog struct {
-	logger       *slog.Logger
-	method, path string
-	n            int
-	start        time.Time
-}
-
-func (l *callLog) attempt(ctx context.Context, resp *http.Response, err error) {
-	l.n++
-	attrs := []slog.Attr{slog.String("method", l.method), slog.String("path", l.path),
-		slog.Int("attempt", l.n), slog.Duration("duration", time.Since(l.start))}
-	if resp != nil {
-		attrs = append(attrs, slog.Int("status", resp.StatusCode), slog.String("correlation_id", resp.Header.Get("Correlation-Id")))
-	}
-	if err != nil {
-		var ue *url.Error // its text repeats the URL, query (filters, PII) included
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
-		attrs = append(attrs, slog.String("error", err.Error()))
-	}
-	l.logger.LogAttrs(ctx, slog.LevelDebug, "pingone: request", attrs...)
-	l.start = time.Now()
-}
-
 // decoder is a response body type that decodes itself from a jsontext stream.
 type decoder interface {
 	UnmarshalJSONFrom(*jsontext.Decoder) error
+}
+
+// callOpts are what one call adds to the common request path.
+type callOpts struct {
+	contentType string  // the body's media type, instead of application/json
+	hide        secrets // credentials the body carries, redacted from every error like the client secret
+	paced       bool    // a bulk job's move: a 429 goes back to the job's pacer instead of being retried
+}
+
+// set puts the call's headers on an attempt's request.
+func (o *callOpts) set(h http.Header) {
+	if o != nil && o.contentType != "" {
+		h["Content-Type"] = []string{o.contentType}
+	}
+}
+
+// isPaced reports whether a bulk job paces the call.
+func (o *callOpts) isPaced() bool { return o != nil && o.paced }
+
+// secrets returns the credentials the call's body carries.
+func (o *callOpts) secrets() secrets {
+	if o == nil {
+		return nil
+	}
+	return o.hide
+}
+
+// call is a non-list request that decodes a T: the building block of every Get, Create and Update.
+func call[T any, PT interface {
+	*T
+	decoder
+}](ctx context.Context, c *Client, method string, body any, segs ...string) (*T, error) {
+	u, err := c.endpoint(segs...)
+	if err != nil {
+		return nil, err
+	}
+	out := new(T)
+	if err := c.do(ctx, method, u, body, PT(out)); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // endpoint builds an API URL from alternating literal segments and IDs. Every ID is checked and
@@ -112,7 +125,9 @@ func (c *Client) do(ctx context.Context, method string, u *url.URL, in any, out 
 	return c.send(ctx, method, u, in, out, nil)
 }
 
-// send is do with what one call adds (a media type, secrets its body carries); opts may be nil.
+// send is do with what one call adds (a media type, secrets its body carries, bulk pacing); opts
+// may be nil. Each attempt goes through the call's retrier (retry.go); around it, send refreshes
+// the token once on a 401 and waits out eventual consistency (WithEventualConsistency).
 func (c *Client) send(ctx context.Context, method string, u *url.URL, in any, out decoder, opts *callOpts) error {
 	if !c.sameOrigin(u) {
 		return fmt.Errorf("pingone: refusing to send credentials to %s://%s, which is not the API host", u.Scheme, u.Host)
@@ -124,17 +139,11 @@ func (c *Client) send(ctx context.Context, method string, u *url.URL, in any, ou
 			return fmt.Errorf("pingone: encode %s %s body: %w", method, u.Path, err)
 		}
 	}
-	rc := c.idem
-	if !idempotent(method) {
-		rc = c.post
-	}
 	if ctx == nil {
 		return invalidArgf("nil context")
 	}
-	// Attempt logs cost allocations, so only when a logger would write them.
-	if c.logger != nil && c.logger.Enabled(ctx, slog.LevelDebug) {
-		ctx = context.WithValue(ctx, callLogKey{}, &callLog{logger: c.logger, method: method, path: u.Path, start: time.Now()})
-	}
+	r := c.retrier(ctx, method, u.Path, opts.isPaced())
+	defer c.retriers.Put(r)
 	refreshed := false
 	var waited, wait time.Duration // waiting out eventual consistency
 	for {
@@ -148,7 +157,7 @@ func (c *Client) send(ctx context.Context, method string, u *url.URL, in any, ou
 		}
 		c.corr.set(req.Header)
 		opts.set(req.Header)
-		resp, err := rc.Do(req)
+		resp, err := r.rc.Do(req)
 		if err != nil {
 			return fmt.Errorf("pingone: %s %s: %w", method, u.Path, err)
 		}
@@ -297,40 +306,4 @@ func drain(body io.ReadCloser) {
 	_, _ = io.Copy(io.Discard, io.LimitReader(body, 64<<10))
 	t.Stop()
 	_ = body.Close()
-}
-
-// callOpts are what one call adds to the common request path.
-type callOpts struct {
-	contentType string  // the body's media type, instead of application/json
-	hide        secrets // credentials the body carries, redacted from every error like the client secret
-}
-
-// set puts the call's headers on an attempt's request.
-func (o *callOpts) set(h http.Header) {
-	if o != nil && o.contentType != "" {
-		h["Content-Type"] = []string{o.contentType}
-	}
-}
-
-func (o *callOpts) secrets() secrets {
-	if o == nil {
-		return nil
-	}
-	return o.hide
-}
-
-// call is a non-list request that decodes a T: the building block of every Get, Create and Update.
-func call[T any, PT interface {
-	*T
-	decoder
-}](ctx context.Context, c *Client, method string, body any, segs ...string) (*T, error) {
-	u, err := c.endpoint(segs...)
-	if err != nil {
-		return nil, err
-	}
-	out := new(T)
-	if err := c.do(ctx, method, u, body, PT(out)); err != nil {
-		return nil, err
-	}
-	return out, nil
 }

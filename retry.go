@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 )
 
+// sleepCtx waits for d, or until ctx is done.
 func sleepCtx(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
@@ -96,105 +98,181 @@ func (p *RetryPolicy) validate() error {
 	return nil
 }
 
-// retryClient builds the go-retryablehttp client for idempotent or non-idempotent requests.
-// apiCalls says whether the requests are API calls, whose ctx may carry this package's call marks
-// (attempt log, bulk pacing); the token request shares a caller's ctx values but not its marks.
-func (c *Client) retryClient(hc *http.Client, p *RetryPolicy, idempotent, apiCalls bool) *retryablehttp.Client {
+// retryClass is how one call may be retried. The call decides it (from its method, and whether a
+// bulk job paces it) and hands it to its retrier as data.
+type retryClass uint8
+
+const (
+	// classIdempotent: GET, PUT, DELETE and the token request. A 429, 408, 500, 502, 503, 504
+	// and a dropped connection are retried.
+	classIdempotent retryClass = iota
+	// classCreate: POST and PATCH, whose first attempt may have taken effect. Only a 429 (the
+	// server did nothing) is retried.
+	classCreate
+	// classPaced: a bulk job's move. Retried as classIdempotent, but a 429 goes back to the
+	// job's pacer, which slows every worker down instead of one.
+	classPaced
+)
+
+// classOf returns the retry class of a call with method; paced marks a bulk job's move.
+func classOf(method string, paced bool) retryClass {
+	switch {
+	case !idempotent(method):
+		return classCreate
+	case paced:
+		return classPaced
+	}
+	return classIdempotent
+}
+
+// retrier is one call's retry state (its class and its attempt log) and the go-retryablehttp
+// client whose callbacks are bound to it. A Client keeps retriers in a pool and hands one to each
+// call, from its first attempt to its last, so a call allocates nothing for it. The
+// retryablehttp.Client is built once per retrier and never copied (it holds a sync.Once).
+type retrier struct {
+	rc     *retryablehttp.Client
+	class  retryClass
+	logger *slog.Logger // retries are logged here at debug level; nil logs nothing
+
+	// The attempt log, kept only when the call's logger writes debug lines (log).
+	log          bool
+	method, path string
+	n            int
+	start        time.Time
+}
+
+// newRetrier returns a retrier that sends through hc with the policy p (nil: the default).
+func newRetrier(hc *http.Client, p *RetryPolicy) *retrier {
 	pol := DefaultRetryPolicy()
 	if p != nil {
 		pol.MaxRetries = p.MaxRetries
 		pol.MinWait = cmp.Or(p.MinWait, pol.MinWait) // zero means the default
 		pol.MaxWait = cmp.Or(p.MaxWait, pol.MaxWait)
 	}
-	return &retryablehttp.Client{
+	r := &retrier{}
+	r.rc = &retryablehttp.Client{
 		HTTPClient:   hc,
 		RetryMax:     pol.MaxRetries,
 		RetryWaitMin: pol.MinWait,
 		RetryWaitMax: max(pol.MaxWait, pol.MinWait),
-		CheckRetry:   c.checkRetry(idempotent, apiCalls),
-		Backoff:      c.backoff,
+		CheckRetry:   r.checkRetry,
+		Backoff:      r.backoff,
 		ErrorHandler: giveUp,
 	}
+	return r
+}
+
+// retrier takes a retrier from the pool and sets it up for one call; put it back with
+// c.retriers.Put when the call is done.
+func (c *Client) retrier(ctx context.Context, method, path string, paced bool) *retrier {
+	r := c.retriers.Get().(*retrier)
+	r.class, r.logger = classOf(method, paced), c.logger
+	// Attempt logs cost allocations, so only when a logger would write them.
+	r.log = c.logger != nil && c.logger.Enabled(ctx, slog.LevelDebug)
+	r.method, r.path, r.n = method, path, 0
+	if r.log {
+		r.start = time.Now()
+	}
+	return r
 }
 
 // checkRetry decides whether an attempt is retried, following PingOne's guidance.
-func (c *Client) checkRetry(idempotent, apiCalls bool) retryablehttp.CheckRetry {
-	return func(ctx context.Context, resp *http.Response, err error) (bool, error) {
-		if l, ok := ctx.Value(callLogKey{}).(*callLog); ok && apiCalls {
-			l.attempt(ctx, resp, err)
-		}
-		if err != nil {
-			if ctxErr := ctx.Err(); ctxErr != nil {
-				return false, ctxErr
-			}
-			if !idempotent || errors.Is(err, errCrossHostRedirect) {
-				return false, nil
-			}
-			// go-retryablehttp knows the other errors that a retry cannot fix (bad scheme,
-			// too many redirects, bad header, untrusted certificate).
-			retry, _ := retryablehttp.DefaultRetryPolicy(ctx, nil, err)
-			return retry, nil
-		}
-		retry := false
-		switch resp.StatusCode {
-		case http.StatusTooManyRequests:
-			// The server did nothing: safe for every method. Bulk jobs pace themselves and
-			// want to see the 429 instead.
-			retry = !apiCalls || ctx.Value(pacedKey{}) == nil
-		case http.StatusRequestTimeout, http.StatusInternalServerError, http.StatusBadGateway,
-			http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-			retry = idempotent
-		}
-		if !retry {
-			// A response that arrived is the server's answer even if ctx ended as it did:
-			// discarding a 2xx would report a change the server made as not made.
-			return false, nil
-		}
+func (r *retrier) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	if r.log {
+		r.attempt(ctx, resp, err)
+	}
+	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return false, ctxErr
 		}
-		return true, nil
+		if r.class == classCreate || errors.Is(err, errCrossHostRedirect) {
+			return false, nil
+		}
+		// go-retryablehttp knows the other errors that a retry cannot fix (bad scheme,
+		// too many redirects, bad header, untrusted certificate).
+		retry, _ := retryablehttp.DefaultRetryPolicy(ctx, nil, err)
+		return retry, nil
 	}
+	retry := false
+	switch resp.StatusCode {
+	case http.StatusTooManyRequests:
+		// The server did nothing: safe for every method. Bulk jobs pace themselves and want
+		// to see the 429 instead.
+		retry = r.class != classPaced
+	case http.StatusRequestTimeout, http.StatusInternalServerError, http.StatusBadGateway,
+		http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		retry = r.class != classCreate
+	}
+	if !retry {
+		// A response that arrived is the server's answer even if ctx ended as it did:
+		// discarding a 2xx would report a change the server made as not made.
+		return false, nil
+	}
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return false, ctxErr
+	}
+	return true, nil
 }
 
-// backoff honours Retry-After on 429 and 503, and otherwise grows exponentially with jitter.
-func (c *Client) backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
-	wait := time.Duration(-1)
-	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
-		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
-			wait = min(d, maxWait)
-		}
+// attempt logs one attempt at debug level.
+func (r *retrier) attempt(ctx context.Context, resp *http.Response, err error) {
+	r.n++
+	attrs := []slog.Attr{slog.String("method", r.method), slog.String("path", r.path),
+		slog.Int("attempt", r.n), slog.Duration("duration", time.Since(r.start))}
+	if resp != nil {
+		attrs = append(attrs, slog.Int("status", resp.StatusCode), slog.String("correlation_id", resp.Header.Get("Correlation-Id")))
 	}
-	if wait < 0 {
-		exp := minWait // doubled without overflowing, however large the attempt or the waits
-		for i := 0; i < attempt && exp < maxWait; i++ {
-			exp *= 2
+	if err != nil {
+		var ue *url.Error // its text repeats the URL, query (filters, PII) included
+		if errors.As(err, &ue) {
+			err = ue.Err
 		}
-		exp = max(min(exp, maxWait), 0)
-		// "Equal jitter": at least half the exponential step, so many clients spread out
-		// without any of them retrying at once.
-		wait = exp/2 + rand.N(exp/2+1)
+		attrs = append(attrs, slog.String("error", err.Error()))
 	}
-	if c.logger != nil && resp != nil {
-		c.logRetry(resp, attempt, wait)
+	r.logger.LogAttrs(ctx, slog.LevelDebug, "pingone: request", attrs...)
+	r.start = time.Now()
+}
+
+// backoff is the wait before a retry, logged when the call has a logger.
+func (r *retrier) backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
+	wait := backoff(minWait, maxWait, attempt, resp)
+	if r.logger != nil && resp != nil {
+		r.logRetry(resp, attempt, wait)
 	}
 	return wait
 }
 
+// backoff honours Retry-After on 429 and 503, and otherwise grows exponentially with jitter.
+func backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
+	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
+		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+			return min(d, maxWait)
+		}
+	}
+	exp := minWait // doubled without overflowing, however large the attempt or the waits
+	for i := 0; i < attempt && exp < maxWait; i++ {
+		exp *= 2
+	}
+	exp = max(min(exp, maxWait), 0)
+	// "Equal jitter": at least half the exponential step, so many clients spread out without
+	// any of them retrying at once.
+	return exp/2 + rand.N(exp/2+1)
+}
+
 // logRetry logs a retry at debug level. A response from a custom transport (a test double, say)
 // may have no Request: then there is no ctx, method or path to log, but still no panic.
-func (c *Client) logRetry(resp *http.Response, attempt int, wait time.Duration) {
+func (r *retrier) logRetry(resp *http.Response, attempt int, wait time.Duration) {
 	ctx := context.Background()
 	attrs := make([]slog.Attr, 0, 5)
-	if r := resp.Request; r != nil && r.URL != nil {
-		ctx = r.Context()
-		attrs = append(attrs, slog.String("method", r.Method), slog.String("path", r.URL.Path))
+	if req := resp.Request; req != nil && req.URL != nil {
+		ctx = req.Context()
+		attrs = append(attrs, slog.String("method", req.Method), slog.String("path", req.URL.Path))
 	}
-	if !c.logger.Enabled(ctx, slog.LevelDebug) {
+	if !r.logger.Enabled(ctx, slog.LevelDebug) {
 		return
 	}
 	attrs = append(attrs, slog.Int("status", resp.StatusCode), slog.Int("retry", attempt+1), slog.Duration("wait", wait))
-	c.logger.LogAttrs(ctx, slog.LevelDebug, "pingone: retrying", attrs...)
+	r.logger.LogAttrs(ctx, slog.LevelDebug, "pingone: retrying", attrs...)
 }
 
 // giveUp returns the last response (so the caller gets its *APIError) or the error.
@@ -205,11 +283,6 @@ func giveUp(resp *http.Response, err error, _ int) (*http.Response, error) {
 	}
 	return resp, err
 }
-
-type callLogKey struct{}
-
-// pacedKey marks a ctx whose calls are paced by a bulk job, which handles 429s itself.
-type pacedKey struct{}
 
 // idempotent reports whether repeating a request is harmless (RFC 9110, section 9.2.2), so it
 // may be retried after a 5xx or a dropped connection. PATCH is not: whether repeating one is

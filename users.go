@@ -108,6 +108,11 @@ func (s *UsersService) GetPopulation(ctx context.Context, envID, userID string) 
 // PUT /environments/{envID}/users/{userID}/population with the body {"id":"<populationID>"}. It is
 // idempotent, so it is retried like any PUT. An unknown population is an *APIError (400).
 func (s *UsersService) MovePopulation(ctx context.Context, envID, userID, populationID string) error {
+	return s.movePopulation(ctx, envID, userID, populationID, nil)
+}
+
+// movePopulation is MovePopulation with what the call adds (a bulk job's pacing); opts may be nil.
+func (s *UsersService) movePopulation(ctx context.Context, envID, userID, populationID string, opts *callOpts) error {
 	if err := checkSegment("population ID", populationID); err != nil {
 		return err
 	}
@@ -115,7 +120,7 @@ func (s *UsersService) MovePopulation(ctx context.Context, envID, userID, popula
 	if err != nil {
 		return err
 	}
-	return s.c.do(ctx, http.MethodPut, u, &Ref{ID: populationID}, nil)
+	return s.c.send(ctx, http.MethodPut, u, &Ref{ID: populationID}, nil, opts)
 }
 
 // Update replaces a user: PUT /environments/{envID}/users/{userID}. Username is required. PUT
