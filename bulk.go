@@ -100,7 +100,7 @@ func (s *UsersService) MoveAll(ctx context.Context, envID, fromPopulationID, toP
 
 // moveAll is MoveAll within a job, so that Retire's sweeps add to one job's progress and result.
 func (j *bulkJob) moveAll(ctx context.Context, from string) error {
-	filter := "population.id eq " + scimString(from)
+	filter := "population.id eq " + QuoteFilter(from)
 	if f := strings.TrimSpace(j.opts.Filter); f != "" {
 		filter += " and (" + f + ")" // checkFilter made sure f cannot close this parenthesis
 	}
@@ -220,7 +220,7 @@ func (s *UsersService) MoveMany(ctx context.Context, envID string, userIDs []str
 			want[id] = true
 		}
 		budget := len(ids) * checkPerUser
-		for u, err := range s.List(ctx, envID, &ListOptions{Filter: "population.id eq " + scimString(toPopulationID), Limit: 1000}) {
+		for u, err := range s.List(ctx, envID, &ListOptions{Filter: "population.id eq " + QuoteFilter(toPopulationID), Limit: 1000}) {
 			if err != nil {
 				return job.result(), err
 			}

@@ -2,16 +2,16 @@ package pingone
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"math"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
-	"github.com/go-json-experiment/json"
+	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 )
 
@@ -39,12 +39,12 @@ func decodeArray(dec *jsontext.Decoder, elem func() error) error {
 
 // decodeOptions make every decode tolerant of what a server or proxy may send: a repeated member
 // or a stray invalid UTF-8 byte never fails a read.
-var decodeOptions = json.JoinOptions(jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+var decodeOptions = jsonv2.JoinOptions(jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
 
 // unmarshalV1 lets encoding/json users get the same tolerant decoding.
-func unmarshalV1(b []byte, v json.UnmarshalerFrom) error {
+func unmarshalV1(b []byte, v decoder) error {
 	dec := jsontext.NewDecoder(bytes.NewReader(b), decodeOptions)
-	return v.UnmarshalJSONFrom(dec)
+	return v.decodeFrom(dec)
 }
 
 // decodeObject reads one JSON object (or null), calling member with each unescaped name; member
@@ -106,7 +106,7 @@ func atPointer(dec *jsontext.Decoder, err error) error {
 }
 
 // keepExtra stores the next value under name in m, allocating m on first use.
-func keepExtra(dec *jsontext.Decoder, m map[string]jsontext.Value, name []byte) (map[string]jsontext.Value, error) {
+func keepExtra(dec *jsontext.Decoder, m map[string]json.RawMessage, name []byte) (map[string]json.RawMessage, error) {
 	// Copy the name before reading on: name aliases the decoder's buffer, which ReadValue may
 	// refill or shift, and a garbled key would make Update erase the real member.
 	key := string(name)
@@ -118,20 +118,20 @@ func keepExtra(dec *jsontext.Decoder, m map[string]jsontext.Value, name []byte) 
 		// The decoder tolerates invalid UTF-8 and repeated names; Extra holds only valid JSON
 		// (so Update can send it back), with invalid bytes replaced as in decoded strings.
 		var x any
-		if json.Unmarshal(v, &x, decodeOptions) != nil {
+		if jsonv2.Unmarshal(v, &x, decodeOptions) != nil {
 			return m, nil
 		}
-		if v, err = json.Marshal(x, json.Deterministic(true)); err != nil {
+		if v, err = jsonv2.Marshal(x, jsonv2.Deterministic(true)); err != nil {
 			return m, nil
 		}
 	}
 	if m == nil {
-		m = make(map[string]jsontext.Value, 1)
+		m = make(map[string]json.RawMessage, 1)
 	}
 	if !utf8.ValidString(key) {
 		key = strings.ToValidUTF8(key, "\uFFFD") // as the decoder does for string values
 	}
-	m[key] = v.Clone() // the decoder reuses its buffer
+	m[key] = json.RawMessage(v.Clone()) // the decoder reuses its buffer
 	return m, nil
 }
 
@@ -200,7 +200,7 @@ func readInt(dec *jsontext.Decoder) (int, error) {
 // too (no zone, taken as UTC; a space for the T; a zone without a colon). Any other value does not
 // fail the read: the time stays zero and the raw value goes to extra under name, so nothing
 // PingOne sent is lost (being read-only, it is never sent back).
-func readTime(dec *jsontext.Decoder, extra map[string]jsontext.Value, name string) (time.Time, map[string]jsontext.Value, error) {
+func readTime(dec *jsontext.Decoder, extra map[string]json.RawMessage, name string) (time.Time, map[string]json.RawMessage, error) {
 	if k := dec.PeekKind(); k != '"' && k != 'n' {
 		extra, err := keepExtra(dec, extra, []byte(name))
 		return time.Time{}, extra, err
@@ -217,9 +217,9 @@ func readTime(dec *jsontext.Decoder, extra map[string]jsontext.Value, name strin
 	}
 	raw, _ := jsontext.AppendQuote(nil, s) // invalid UTF-8 was already replaced by the decoder
 	if extra == nil {
-		extra = make(map[string]jsontext.Value, 1)
+		extra = make(map[string]json.RawMessage, 1)
 	}
-	extra[name] = raw
+	extra[name] = json.RawMessage(raw)
 	return time.Time{}, extra, nil
 }
 
@@ -229,7 +229,7 @@ func readRef(dec *jsontext.Decoder) (*Ref, error) {
 		return nil, err
 	}
 	r := new(Ref)
-	return r, r.UnmarshalJSONFrom(dec)
+	return r, r.decodeFrom(dec)
 }
 
 func readStrings(dec *jsontext.Decoder) ([]string, error) {
@@ -254,22 +254,4 @@ func readStrings(dec *jsontext.Decoder) ([]string, error) {
 	}
 	_, err = dec.ReadToken()
 	return out, err
-}
-
-// extraToSend copies the unknown members that do not collide with a modelled one. modelled is
-// called only when there are any, so a write without Extra pays nothing.
-func extraToSend(extra map[string]jsontext.Value, modelled func() []string) map[string]jsontext.Value {
-	if len(extra) == 0 {
-		return nil
-	}
-	out := maps.Clone(extra)
-	for _, k := range modelled() {
-		delete(out, k)
-	}
-	for k, v := range out {
-		if !v.IsValid() || !utf8.ValidString(k) {
-			delete(out, k) // never let a bad raw value make the whole body invalid
-		}
-	}
-	return out
 }

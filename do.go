@@ -105,7 +105,7 @@ func validMethod(m string) bool {
 // anyDecoder decodes a response into the caller's value with encoding/json.
 type anyDecoder struct{ out any }
 
-func (a *anyDecoder) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+func (a *anyDecoder) decodeFrom(dec *jsontext.Decoder) error {
 	raw, err := dec.ReadValue()
 	if errors.Is(err, io.EOF) && dec.InputOffset() == 0 {
 		return nil // an empty body, as a HEAD or some 200s have: out stays as it was

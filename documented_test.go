@@ -3,6 +3,7 @@ package pingone
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -11,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-json-experiment/json/jsontext"
 	"github.com/google/go-cmp/cmp"
 	"github.com/jarcoal/httpmock"
 	"golang.org/x/oauth2"
@@ -368,7 +368,7 @@ func TestLooseTimestamps(t *testing.T) {
 	tests := []struct {
 		value     string // createdAt as PingOne sent it
 		want      time.Time
-		wantExtra map[string]jsontext.Value
+		wantExtra map[string]json.RawMessage
 	}{
 		{`"2026-03-23T16:34:44.760Z"`, at, nil},
 		{`"2026-03-23T18:34:44.760+02:00"`, at, nil},
@@ -379,9 +379,9 @@ func TestLooseTimestamps(t *testing.T) {
 		{`" 2026-03-23T16:34:44.760Z "`, at, nil},
 		{`null`, time.Time{}, nil},
 		{`""`, time.Time{}, nil},
-		{`"23/03/2026"`, time.Time{}, map[string]jsontext.Value{"createdAt": jsontext.Value(`"23/03/2026"`)}},
-		{`1711211684760`, time.Time{}, map[string]jsontext.Value{"createdAt": jsontext.Value(`1711211684760`)}},
-		{`{"epochMillis":1711211684760}`, time.Time{}, map[string]jsontext.Value{"createdAt": jsontext.Value(`{"epochMillis":1711211684760}`)}},
+		{`"23/03/2026"`, time.Time{}, map[string]json.RawMessage{"createdAt": json.RawMessage(`"23/03/2026"`)}},
+		{`1711211684760`, time.Time{}, map[string]json.RawMessage{"createdAt": json.RawMessage(`1711211684760`)}},
+		{`{"epochMillis":1711211684760}`, time.Time{}, map[string]json.RawMessage{"createdAt": json.RawMessage(`{"epochMillis":1711211684760}`)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.value, func(t *testing.T) {
@@ -390,9 +390,9 @@ func TestLooseTimestamps(t *testing.T) {
 			userJSON := `{"id":"u","username":"a","email":"a@example.com","createdAt":` + tt.value + `}`
 			rec := answer(mt, ok(popJSON), ok(pageJSON("", popJSON, `{"id":"q","name":"M"}`)), ok(userJSON), ok(popJSON))
 			ctx := t.Context()
-			var wantPopExtra map[string]jsontext.Value
+			var wantPopExtra map[string]json.RawMessage
 			if tt.wantExtra != nil {
-				wantPopExtra = map[string]jsontext.Value{"createdAt": tt.wantExtra["createdAt"], "updatedAt": tt.wantExtra["createdAt"]}
+				wantPopExtra = map[string]json.RawMessage{"createdAt": tt.wantExtra["createdAt"], "updatedAt": tt.wantExtra["createdAt"]}
 			}
 			wantPop := &Population{ID: "p", Name: "N", CreatedAt: tt.want, UpdatedAt: tt.want, Extra: wantPopExtra}
 

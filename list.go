@@ -30,7 +30,7 @@ type pageOf[T any, PT interface {
 	next       string
 }
 
-func (p *pageOf[T, PT]) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+func (p *pageOf[T, PT]) decodeFrom(dec *jsontext.Decoder) error {
 	return decodeObject(dec, func(name []byte) (err error) {
 		switch string(name) {
 		case "_embedded":
@@ -47,7 +47,7 @@ func (p *pageOf[T, PT]) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 					}
 					var zero T
 					p.page.Items = append(p.page.Items, zero)
-					return PT(&p.page.Items[len(p.page.Items)-1]).UnmarshalJSONFrom(dec)
+					return PT(&p.page.Items[len(p.page.Items)-1]).decodeFrom(dec)
 				})
 			})
 		case "_links":

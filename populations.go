@@ -8,48 +8,21 @@ import (
 	"net/http"
 	"strings"
 	"time"
-
-	"github.com/go-json-experiment/json/jsontext"
 )
 
 // PopulationsService manages populations: /environments/{envID}/populations.
 type PopulationsService struct{ c *Client }
 
-// populationBody is what Create and Update send: the writable fields, and Extra members.
-type populationBody struct {
-	Name                   string                    `json:"name"`
-	Description            string                    `json:"description,omitempty"`
-	Default                bool                      `json:"default"`
-	PasswordPolicy         *refBody                  `json:"passwordPolicy,omitempty"`
-	Theme                  *refBody                  `json:"theme,omitempty"`
-	PreferredLanguage      string                    `json:"preferredLanguage,omitempty"`
-	AlternativeIdentifiers []string                  `json:"alternativeIdentifiers,omitempty"`
-	Extra                  map[string]jsontext.Value `json:",embed"`
-}
-
-// populationMembers are the names Population models; Extra members by these names are not sent.
-func populationMembers() []string {
-	return []string{"_links", "id", "environment", "name", "description", "default", "userCount", "passwordPolicy",
-		"theme", "preferredLanguage", "alternativeIdentifiers", "createdAt", "updatedAt"}
-}
-
-func newPopulationBody(p *Population) (*populationBody, error) {
+// populationBody checks p and returns what Create and Update send for it: the writable fields
+// and the Extra members.
+func populationBody(p *Population) (*writeBody[Population], error) {
 	if p == nil {
 		return nil, invalidArgf("nil population")
 	}
 	if strings.TrimSpace(p.Name) == "" {
 		return nil, invalidArgf("population name is required")
 	}
-	return &populationBody{
-		Name:                   p.Name,
-		Description:            p.Description,
-		Default:                p.Default,
-		PasswordPolicy:         newRefBody(p.PasswordPolicy),
-		Theme:                  newRefBody(p.Theme),
-		PreferredLanguage:      p.PreferredLanguage,
-		AlternativeIdentifiers: p.AlternativeIdentifiers,
-		Extra:                  extraToSend(p.Extra, populationMembers),
-	}, nil
+	return populationModel.body(p, false), nil
 }
 
 // Create creates a population: POST /environments/{envID}/populations. Only Name is required;
@@ -58,7 +31,7 @@ func newPopulationBody(p *Population) (*populationBody, error) {
 // Create is never retried after a 5xx or a timeout, since the first attempt may have created the
 // population; use GetByName to find out.
 func (s *PopulationsService) Create(ctx context.Context, envID string, p *Population) (*Population, error) {
-	body, err := newPopulationBody(p)
+	body, err := populationBody(p)
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +63,7 @@ func (s *PopulationsService) ListPage(ctx context.Context, envID string, opts *L
 // such. So change a population by reading it first (Get → change → Update); members PingOne sent
 // that the SDK does not model travel in Extra and are sent back. Read-only fields are ignored.
 func (s *PopulationsService) Update(ctx context.Context, envID, populationID string, p *Population) (*Population, error) {
-	body, err := newPopulationBody(p)
+	body, err := populationBody(p)
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +88,7 @@ func (s *PopulationsService) GetByName(ctx context.Context, envID, name string) 
 	if name == "" {
 		return nil, invalidArgf("empty population name")
 	}
-	page, err := s.ListPage(ctx, envID, &ListOptions{Filter: "name eq " + scimString(name)})
+	page, err := s.ListPage(ctx, envID, &ListOptions{Filter: "name eq " + QuoteFilter(name)})
 	if err != nil {
 		return nil, err
 	}
@@ -155,10 +128,7 @@ func (s *PopulationsService) GetDefault(ctx context.Context, envID string) (*Pop
 //	opts := &pingone.ListOptions{Filter: "email eq " + pingone.QuoteFilter(addr)}
 //
 // Quotes, backslashes and control characters are escaped by JSON string rules.
-func QuoteFilter(value string) string { return scimString(value) }
-
-// scimString is QuoteFilter, the name the package uses inside.
-func scimString(s string) string {
+func QuoteFilter(s string) string {
 	var b strings.Builder
 	b.Grow(len(s) + 2)
 	b.WriteByte('"')

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-json-experiment/json/jsontext"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -190,12 +189,12 @@ func TestUpdateKeepsUnknownFields(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantExtra := map[string]jsontext.Value{"newFeature": jsontext.Value(`{"enabled":true,"level":[1,2]}`), "riskScore": jsontext.Value(`7`)}
+	wantExtra := map[string]json.RawMessage{"newFeature": json.RawMessage(`{"enabled":true,"level":[1,2]}`), "riskScore": json.RawMessage(`7`)}
 	if diff := cmp.Diff(wantExtra, p.Extra); diff != "" {
 		t.Errorf("Extra mismatch (-want +got):\n%s", diff)
 	}
 	p.Name = "New"
-	p.Extra["name"] = jsontext.Value(`"collides"`) // a modelled name in Extra is never sent
+	p.Extra["name"] = json.RawMessage(`"collides"`) // a modelled name in Extra is never sent
 	if _, err := c.Populations.Update(t.Context(), testEnv, p.ID, p); err != nil {
 		t.Fatal(err)
 	}

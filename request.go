@@ -20,9 +20,10 @@ import (
 // far larger is a broken or hostile server, and reading it whole would exhaust memory.
 const maxBody = 32 << 20
 
-// decoder is a response body type that decodes itself from a jsontext stream.
+// decoder is a response body type that decodes itself from a jsontext stream. The method is
+// unexported so that the jsontext types never reach the public API.
 type decoder interface {
-	UnmarshalJSONFrom(*jsontext.Decoder) error
+	decodeFrom(*jsontext.Decoder) error
 }
 
 // callOpts are what one call adds to the common request path.
@@ -230,7 +231,7 @@ func (c *Client) handle(resp *http.Response, method, path string, out decoder, b
 	if bd.dec.PeekKind() == 'n' {
 		err = errNullBody // a decoder would read null as a zero value: an empty population, no error
 	} else {
-		err = out.UnmarshalJSONFrom(bd.dec)
+		err = out.decodeFrom(bd.dec)
 	}
 	tooLarge := bd.body.n < 0
 	if bd.body.eof {
