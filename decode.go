@@ -15,28 +15,6 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 )
 
-// decodeArray reads one JSON array (or null), calling elem for each element.
-func decodeArray(dec *jsontext.Decoder, elem func() error) error {
-	tok, err := dec.ReadToken()
-	if err != nil {
-		return err
-	}
-	switch tok.Kind() {
-	case 'n':
-		return nil
-	case '[':
-	default:
-		return fmt.Errorf("want a JSON array, got %v", tok.Kind())
-	}
-	for dec.PeekKind() != ']' {
-		if err := elem(); err != nil {
-			return err
-		}
-	}
-	_, err = dec.ReadToken()
-	return err
-}
-
 // decodeOptions make every decode tolerant of what a server or proxy may send: a repeated member
 // or a stray invalid UTF-8 byte never fails a read.
 var decodeOptions = jsonv2.JoinOptions(jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
@@ -50,16 +28,8 @@ func unmarshalV1(b []byte, v decoder) error {
 // decodeObject reads one JSON object (or null), calling member with each unescaped name; member
 // must consume the value.
 func decodeObject(dec *jsontext.Decoder, member func(name []byte) error) error {
-	tok, err := dec.ReadToken()
-	if err != nil {
+	if open, err := enter(dec, '{', "object"); !open {
 		return err
-	}
-	switch tok.Kind() {
-	case 'n':
-		return nil
-	case '{':
-	default:
-		return fmt.Errorf("want a JSON object, got %v", tok.Kind())
 	}
 	for dec.PeekKind() != '}' {
 		raw, err := dec.ReadValue() // a name: its quoted bytes, without allocating
@@ -78,7 +48,37 @@ func decodeObject(dec *jsontext.Decoder, member func(name []byte) error) error {
 			return atPointer(dec, err)
 		}
 	}
-	_, err = dec.ReadToken()
+	_, err := dec.ReadToken()
+	return err
+}
+
+// enter reads the token that opens a JSON object ('{') or array ('['). It reports false, with
+// no error, for null, which reads as an empty one.
+func enter(dec *jsontext.Decoder, kind jsontext.Kind, what string) (bool, error) {
+	tok, err := dec.ReadToken()
+	if err != nil {
+		return false, err
+	}
+	switch tok.Kind() {
+	case kind:
+		return true, nil
+	case 'n':
+		return false, nil
+	}
+	return false, fmt.Errorf("want a JSON %s, got %v", what, tok.Kind())
+}
+
+// decodeArray reads one JSON array (or null), calling elem for each element.
+func decodeArray(dec *jsontext.Decoder, elem func() error) error {
+	if open, err := enter(dec, '[', "array"); !open {
+		return err
+	}
+	for dec.PeekKind() != ']' {
+		if err := elem(); err != nil {
+			return err
+		}
+	}
+	_, err := dec.ReadToken()
 	return err
 }
 
@@ -233,16 +233,8 @@ func readRef(dec *jsontext.Decoder) (*Ref, error) {
 }
 
 func readStrings(dec *jsontext.Decoder) ([]string, error) {
-	tok, err := dec.ReadToken()
-	if err != nil {
+	if open, err := enter(dec, '[', "array"); !open {
 		return nil, err
-	}
-	switch tok.Kind() {
-	case 'n':
-		return nil, nil
-	case '[':
-	default:
-		return nil, fmt.Errorf("want an array, got %v", tok.Kind())
 	}
 	out := []string{}
 	for dec.PeekKind() != ']' {
@@ -252,6 +244,6 @@ func readStrings(dec *jsontext.Decoder) ([]string, error) {
 		}
 		out = append(out, s)
 	}
-	_, err = dec.ReadToken()
+	_, err := dec.ReadToken()
 	return out, err
 }

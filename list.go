@@ -14,61 +14,99 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 )
 
-// maxPageItems bounds the items one page may hold. PingOne's largest documented page is 5,000
-// (environments; users allow 1,000): a page with more is a broken or hostile server, and
-// decoding a million tiny items would take hundreds of MiB from a body well under maxBody.
-const maxPageItems = 5000
-
-// pageOf decodes a collection envelope: _embedded.<collection>, _links.next and count, in one
-// pass with no intermediate map.
-type pageOf[T any, PT interface {
-	*T
-	decoder
-}] struct {
-	collection string
-	page       Page[T]
-	next       string
+// ListOptions narrows and pages a list. A nil *ListOptions means the server's defaults.
+type ListOptions struct {
+	// Filter is a SCIM filter, such as `name sw "Eng"` or `population.id eq "…"`.
+	Filter string
+	// Limit is the page size; 0 means the server's default. PingOne may return fewer.
+	Limit int
+	// Cursor resumes a listing from a previous Page.NextCursor. The cursor carries the listing's
+	// filter and page size, so on its own it resumes exactly, in any process. Filter and Limit
+	// may be left empty with it; given, they must be the listing's own (ErrInvalidArgument
+	// otherwise), and they are not sent again where PingOne's next link did not repeat them.
+	Cursor string
 }
 
-func (p *pageOf[T, PT]) decodeFrom(dec *jsontext.Decoder) error {
-	return decodeObject(dec, func(name []byte) (err error) {
-		switch string(name) {
-		case "_embedded":
-			return decodeObject(dec, func(name []byte) error {
-				if string(name) != p.collection {
-					return dec.SkipValue()
+// Page is one page of a list.
+type Page[T any] struct {
+	// Items are this page's resources, in the server's order.
+	Items []T
+	// NextCursor resumes the listing after this page when passed as ListOptions.Cursor, alone:
+	// it holds everything PingOne's next link did (filter and page size included). It is "" on
+	// the last page. It is opaque: store it, do not build or parse it.
+	NextCursor string
+	// Count is the number of items in the whole result set, when PingOne reports it.
+	Count int
+}
+
+// listAll is List for any collection: lazy, one page in memory at a time, following the next
+// links verbatim; it yields one error and stops.
+func listAll[T any, PT interface {
+	*T
+	decoder
+}](ctx context.Context, c *Client, opts *ListOptions, collection string, segs ...string) iter.Seq2[*T, error] {
+	var o *ListOptions
+	if opts != nil {
+		cp := *opts // later changes to the caller's opts do not affect a running iteration
+		o = &cp
+	}
+	return func(yield func(*T, error) bool) {
+		u, err := c.listURL(o, segs...)
+		var guard loopGuard
+		for err == nil && u != nil {
+			if err = guard.visit(u); err != nil {
+				break
+			}
+			var p *Page[T]
+			if p, u, err = fetchPage[T, PT](ctx, c, u, collection); err != nil {
+				break
+			}
+			if err = guard.page(len(p.Items), u); err != nil {
+				break
+			}
+			for i := range p.Items {
+				if !yield(&p.Items[i], nil) {
+					return
 				}
-				return decodeArray(dec, func() error {
-					if dec.PeekKind() == 'n' {
-						return errors.New("null item")
-					}
-					if len(p.page.Items) == maxPageItems {
-						return fmt.Errorf("more than %d items in one page", maxPageItems)
-					}
-					var zero T
-					p.page.Items = append(p.page.Items, zero)
-					return PT(&p.page.Items[len(p.page.Items)-1]).decodeFrom(dec)
-				})
-			})
-		case "_links":
-			return decodeObject(dec, func(name []byte) error {
-				if string(name) != "next" {
-					return dec.SkipValue()
-				}
-				return decodeObject(dec, func(name []byte) (err error) {
-					if string(name) != "href" {
-						return dec.SkipValue()
-					}
-					p.next, err = readString(dec)
-					return err
-				})
-			})
-		case "count":
-			p.page.Count, err = readInt(dec)
-			return err
+			}
 		}
-		return dec.SkipValue()
-	})
+		if err != nil {
+			yield(nil, err)
+		}
+	}
+}
+
+// listPage is ListPage for any collection.
+func listPage[T any, PT interface {
+	*T
+	decoder
+}](ctx context.Context, c *Client, opts *ListOptions, collection string, segs ...string) (*Page[T], error) {
+	u, err := c.listURL(opts, segs...)
+	if err != nil {
+		return nil, err
+	}
+	p, _, err := fetchPage[T, PT](ctx, c, u, collection)
+	return p, err
+}
+
+// fetchPage GETs one page of collection and returns it with the checked link to the next page.
+func fetchPage[T any, PT interface {
+	*T
+	decoder
+}](ctx context.Context, c *Client, u *url.URL, collection string) (*Page[T], *url.URL, error) {
+	p := &pageOf[T, PT]{collection: collection}
+	if err := c.do(ctx, http.MethodGet, u, nil, p); err != nil {
+		return nil, nil, err
+	}
+	if p.next == "" {
+		return &p.page, nil, nil
+	}
+	next, err := c.nextURL(p.next)
+	if err != nil {
+		return nil, nil, err
+	}
+	p.page.NextCursor = cursorOf(next, u)
+	return &p.page, next, nil
 }
 
 // cursorPrefix starts every cursor this SDK makes; the rest is the next link's query,
@@ -181,74 +219,61 @@ func cursorOf(next, page *url.URL) string {
 	return cursorPrefix + base64.RawURLEncoding.EncodeToString([]byte(next.RawQuery))
 }
 
-// fetchPage GETs one page of collection and returns it with the checked link to the next page.
-func fetchPage[T any, PT interface {
+// maxPageItems bounds the items one page may hold. PingOne's largest documented page is 5,000
+// (environments; users allow 1,000): a page with more is a broken or hostile server, and
+// decoding a million tiny items would take hundreds of MiB from a body well under maxBody.
+const maxPageItems = 5000
+
+// pageOf decodes a collection envelope: _embedded.<collection>, _links.next and count, in one
+// pass with no intermediate map.
+type pageOf[T any, PT interface {
 	*T
 	decoder
-}](ctx context.Context, c *Client, u *url.URL, collection string) (*Page[T], *url.URL, error) {
-	p := &pageOf[T, PT]{collection: collection}
-	if err := c.do(ctx, http.MethodGet, u, nil, p); err != nil {
-		return nil, nil, err
-	}
-	if p.next == "" {
-		return &p.page, nil, nil
-	}
-	next, err := c.nextURL(p.next)
-	if err != nil {
-		return nil, nil, err
-	}
-	p.page.NextCursor = cursorOf(next, u)
-	return &p.page, next, nil
+}] struct {
+	collection string
+	page       Page[T]
+	next       string
 }
 
-// listPage is ListPage for any collection.
-func listPage[T any, PT interface {
-	*T
-	decoder
-}](ctx context.Context, c *Client, opts *ListOptions, collection string, segs ...string) (*Page[T], error) {
-	u, err := c.listURL(opts, segs...)
-	if err != nil {
-		return nil, err
-	}
-	p, _, err := fetchPage[T, PT](ctx, c, u, collection)
-	return p, err
-}
-
-// listAll is List for any collection: lazy, one page in memory at a time, following the next
-// links verbatim; it yields one error and stops.
-func listAll[T any, PT interface {
-	*T
-	decoder
-}](ctx context.Context, c *Client, opts *ListOptions, collection string, segs ...string) iter.Seq2[*T, error] {
-	var o *ListOptions
-	if opts != nil {
-		cp := *opts // later changes to the caller's opts do not affect a running iteration
-		o = &cp
-	}
-	return func(yield func(*T, error) bool) {
-		u, err := c.listURL(o, segs...)
-		var guard loopGuard
-		for err == nil && u != nil {
-			if err = guard.visit(u); err != nil {
-				break
-			}
-			var p *Page[T]
-			if p, u, err = fetchPage[T, PT](ctx, c, u, collection); err != nil {
-				break
-			}
-			if err = guard.page(len(p.Items), u); err != nil {
-				break
-			}
-			for i := range p.Items {
-				if !yield(&p.Items[i], nil) {
-					return
+func (p *pageOf[T, PT]) decodeFrom(dec *jsontext.Decoder) error {
+	return decodeObject(dec, func(name []byte) (err error) {
+		switch string(name) {
+		case "_embedded":
+			return decodeObject(dec, func(name []byte) error {
+				if string(name) != p.collection {
+					return dec.SkipValue()
 				}
-			}
+				return decodeArray(dec, func() error {
+					if dec.PeekKind() == 'n' {
+						return errors.New("null item")
+					}
+					if len(p.page.Items) == maxPageItems {
+						return fmt.Errorf("more than %d items in one page", maxPageItems)
+					}
+					var zero T
+					p.page.Items = append(p.page.Items, zero)
+					return PT(&p.page.Items[len(p.page.Items)-1]).decodeFrom(dec)
+				})
+			})
+		case "_links":
+			return decodeObject(dec, func(name []byte) error {
+				if string(name) != "next" {
+					return dec.SkipValue()
+				}
+				return decodeObject(dec, func(name []byte) (err error) {
+					if string(name) != "href" {
+						return dec.SkipValue()
+					}
+					p.next, err = readString(dec)
+					return err
+				})
+			})
+		case "count":
+			p.page.Count, err = readInt(dec)
+			return err
 		}
-		if err != nil {
-			yield(nil, err)
-		}
-	}
+		return dec.SkipValue()
+	})
 }
 
 // maxEmptyPages is how many pages in a row may hold no item but still link to a next page.
@@ -290,29 +315,4 @@ func (g *loopGuard) page(items int, next *url.URL) error {
 		return fmt.Errorf("pingone: GET %s: %d pages in a row held no item yet linked to another; stopping", next.Path, g.empty)
 	}
 	return nil
-}
-
-// ListOptions narrows and pages a list. A nil *ListOptions means the server's defaults.
-type ListOptions struct {
-	// Filter is a SCIM filter, such as `name sw "Eng"` or `population.id eq "…"`.
-	Filter string
-	// Limit is the page size; 0 means the server's default. PingOne may return fewer.
-	Limit int
-	// Cursor resumes a listing from a previous Page.NextCursor. The cursor carries the listing's
-	// filter and page size, so on its own it resumes exactly, in any process. Filter and Limit
-	// may be left empty with it; given, they must be the listing's own (ErrInvalidArgument
-	// otherwise), and they are not sent again where PingOne's next link did not repeat them.
-	Cursor string
-}
-
-// Page is one page of a list.
-type Page[T any] struct {
-	// Items are this page's resources, in the server's order.
-	Items []T
-	// NextCursor resumes the listing after this page when passed as ListOptions.Cursor, alone:
-	// it holds everything PingOne's next link did (filter and page size included). It is "" on
-	// the last page. It is opaque: store it, do not build or parse it.
-	NextCursor string
-	// Count is the number of items in the whole result set, when PingOne reports it.
-	Count int
 }

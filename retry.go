@@ -15,65 +15,6 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 )
 
-// sleepCtx waits for d, or until ctx is done.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
-// settling is how a call waits out PingOne's eventual consistency (WithEventualConsistency).
-type settling struct {
-	within      time.Duration // the waits add up to at most this; 0 turns it off
-	first, most time.Duration // the first wait, doubled each time up to most
-}
-
-// transient reports whether err is an answer that eventual consistency may explain, to a method
-// that is safe to send again.
-func (s settling) transient(method string, err error) bool {
-	var e *APIError
-	return s.within > 0 && method != http.MethodPost && errors.As(err, &e) &&
-		(e.StatusCode == http.StatusNotFound || e.StatusCode == http.StatusForbidden)
-}
-
-// next returns the wait after one of prev, when the waits so far add up to waited, or false once
-// they have used up s.within. Waits are counted, not clocked, so the number of attempts does not
-// depend on how long each one takes.
-func (s settling) next(waited, prev time.Duration) (time.Duration, bool) {
-	left := s.within - waited
-	if left <= 0 {
-		return 0, false
-	}
-	w := s.first
-	if prev > 0 {
-		w = prev * 2
-	}
-	return min(w, s.most, left), true
-}
-
-// WithEventualConsistency makes GET, PUT and DELETE calls ride out PingOne's eventual
-// consistency: a 404 or 403 is retried, with waits growing from 200 ms to 2 s, until the waits
-// add up to d; then the caller gets the last *APIError. PingOne documents that such errors can
-// be transient: its API description attributes a 404, and a 403, to "eventual consistency after
-// a recent environment creation" (a 403 "may occur if the environment doesn't exist" yet), and
-// a role just granted to the worker app takes a moment to apply. PingOne's official Go client
-// retries these for 30 s, the community SDK for 17 s.
-//
-// It is off by default (d = 0), so that a real 404 fails at once. POST is never retried this
-// way. Every wait ends when the call's ctx is done; the error then matches both the *APIError's
-// sentinel (such as ErrNotFound) and the ctx's error.
-func WithEventualConsistency(d time.Duration) Option {
-	return func(s *settings) { s.settleWithin = d }
-}
-
-// WithRetryPolicy replaces the default retry policy; RetryPolicy{MaxRetries: 0} turns retries off.
-func WithRetryPolicy(p RetryPolicy) Option { return func(s *settings) { s.retry = &p } }
-
 // RetryPolicy says how often and how long to retry. A 429 is retried for every method; 408, 500,
 // 502, 503, 504 and connection errors for GET, PUT and DELETE only. Waits grow exponentially from
 // MinWait with jitter, up to MaxWait; a Retry-After header is honoured (capped at MaxWait). Every
@@ -90,6 +31,9 @@ type RetryPolicy struct {
 func DefaultRetryPolicy() RetryPolicy {
 	return RetryPolicy{MaxRetries: 4, MinWait: 500 * time.Millisecond, MaxWait: 30 * time.Second}
 }
+
+// WithRetryPolicy replaces the default retry policy; RetryPolicy{MaxRetries: 0} turns retries off.
+func WithRetryPolicy(p RetryPolicy) Option { return func(s *settings) { s.retry = &p } }
 
 func (p *RetryPolicy) validate() error {
 	if p.MaxRetries < 0 || p.MinWait < 0 || p.MaxWait < 0 {
@@ -123,6 +67,17 @@ func classOf(method string, paced bool) retryClass {
 		return classPaced
 	}
 	return classIdempotent
+}
+
+// idempotent reports whether repeating a request is harmless (RFC 9110, section 9.2.2), so it
+// may be retried after a 5xx or a dropped connection. PATCH is not: whether repeating one is
+// harmless depends on the endpoint.
+func idempotent(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPut, http.MethodDelete, http.MethodOptions:
+		return true
+	}
+	return false
 }
 
 // retrier is one call's retry state (its class and its attempt log) and the go-retryablehttp
@@ -284,15 +239,21 @@ func giveUp(resp *http.Response, err error, _ int) (*http.Response, error) {
 	return resp, err
 }
 
-// idempotent reports whether repeating a request is harmless (RFC 9110, section 9.2.2), so it
-// may be retried after a 5xx or a dropped connection. PATCH is not: whether repeating one is
-// harmless depends on the endpoint.
-func idempotent(method string) bool {
-	switch method {
-	case http.MethodGet, http.MethodHead, http.MethodPut, http.MethodDelete, http.MethodOptions:
-		return true
+// parseRetryAfter reads a Retry-After header given in seconds or as an HTTP date.
+func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
+	if v == "" {
+		return 0, false
 	}
-	return false
+	if s, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil {
+		if s < 0 {
+			return 0, false
+		}
+		return time.Duration(min(s, 24*3600)) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0), true
+	}
+	return 0, false
 }
 
 // preciseRetryAfter prefers the millisecond retryAfter time PingOne puts in a rate-limit detail's
@@ -314,19 +275,58 @@ func preciseRetryAfter(e *APIError, now time.Time) time.Duration {
 	return e.RetryAfter
 }
 
-// parseRetryAfter reads a Retry-After header given in seconds or as an HTTP date.
-func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
-	if v == "" {
+// WithEventualConsistency makes GET, PUT and DELETE calls ride out PingOne's eventual
+// consistency: a 404 or 403 is retried, with waits growing from 200 ms to 2 s, until the waits
+// add up to d; then the caller gets the last *APIError. PingOne documents that such errors can
+// be transient: its API description attributes a 404, and a 403, to "eventual consistency after
+// a recent environment creation" (a 403 "may occur if the environment doesn't exist" yet), and
+// a role just granted to the worker app takes a moment to apply. PingOne's official Go client
+// retries these for 30 s, the community SDK for 17 s.
+//
+// It is off by default (d = 0), so that a real 404 fails at once. POST is never retried this
+// way. Every wait ends when the call's ctx is done; the error then matches both the *APIError's
+// sentinel (such as ErrNotFound) and the ctx's error.
+func WithEventualConsistency(d time.Duration) Option {
+	return func(s *settings) { s.settleWithin = d }
+}
+
+// settling is how a call waits out PingOne's eventual consistency (WithEventualConsistency).
+type settling struct {
+	within      time.Duration // the waits add up to at most this; 0 turns it off
+	first, most time.Duration // the first wait, doubled each time up to most
+}
+
+// transient reports whether err is an answer that eventual consistency may explain, to a method
+// that is safe to send again.
+func (s settling) transient(method string, err error) bool {
+	var e *APIError
+	return s.within > 0 && method != http.MethodPost && errors.As(err, &e) &&
+		(e.StatusCode == http.StatusNotFound || e.StatusCode == http.StatusForbidden)
+}
+
+// next returns the wait after one of prev, when the waits so far add up to waited, or false once
+// they have used up s.within. Waits are counted, not clocked, so the number of attempts does not
+// depend on how long each one takes.
+func (s settling) next(waited, prev time.Duration) (time.Duration, bool) {
+	left := s.within - waited
+	if left <= 0 {
 		return 0, false
 	}
-	if s, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil {
-		if s < 0 {
-			return 0, false
-		}
-		return time.Duration(min(s, 24*3600)) * time.Second, true
+	w := s.first
+	if prev > 0 {
+		w = prev * 2
 	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(t.Sub(now), 0), true
+	return min(w, s.most, left), true
+}
+
+// sleepCtx waits for d, or until ctx is done.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
 	}
-	return 0, false
 }
