@@ -1,10 +1,12 @@
 package pingone
 
 import (
-	"bytes"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -31,12 +33,10 @@ type field[M any] struct {
 	name   string
 	access access
 	decode func(dec *jsontext.Decoder, m *M) error
-	// value returns the member as MarshalJSON writes it, or false to leave it out: only where
-	// leaving it out decodes to the same value.
-	value func(m *M) (any, bool)
-	// send returns the member as Create and Update send it, or false to leave it out; nil sends
-	// what value gives.
-	send func(m *M) (any, bool)
+	// put appends the member's value to dst, as a write body sends it (body true) or as
+	// MarshalJSON writes the whole model, and reports false to leave the member out: in
+	// MarshalJSON only where leaving it out decodes to the same value.
+	put func(dst []byte, m *M, body bool) ([]byte, bool, error)
 }
 
 // model is a model's table, where it keeps its Extra, and the members it keeps in Extra but
@@ -93,16 +93,7 @@ func (md *model[M]) known(name string) bool {
 // names it has not written (an unreadable timestamp kept in Extra under its own name, say), so
 // that decoding the result gives m back.
 func (md *model[M]) marshal(m *M) ([]byte, error) {
-	value := func(f *field[M]) (any, bool) { return f.value(m) }
-	written := func(name string) bool {
-		f := md.field(name)
-		if f == nil {
-			return name == "_links" // never decoded into Extra, so never written from it
-		}
-		_, ok := f.value(m)
-		return ok
-	}
-	return md.encode(m, value, nil, written, jsonv2.JoinOptions(jsontext.AllowInvalidUTF8(true), jsontext.AllowDuplicateNames(true)))
+	return md.appendObject(nil, m, false, false, nil)
 }
 
 // body returns what Create (create true) or Update sends for m: its writable fields, the members
@@ -120,55 +111,92 @@ type writeBody[M any] struct {
 	more   []member
 }
 
-// MarshalJSON encodes the body; json.Marshal calls it as the request is sent.
-func (b *writeBody[M]) MarshalJSON() ([]byte, error) {
-	send := func(f *field[M]) (any, bool) {
-		if f.access == readOnly || (f.access == onCreate && !b.create) {
-			return nil, false
-		}
-		if f.send != nil {
-			return f.send(b.m)
-		}
-		return f.value(b.m)
-	}
-	return b.md.encode(b.m, send, b.more, b.md.known)
+// appendJSON appends the encoded body to dst; send calls it, without reflection.
+func (b *writeBody[M]) appendJSON(dst []byte) ([]byte, error) {
+	return b.md.appendObject(dst, b.m, true, b.create, b.more)
 }
 
-// encode writes an object: the fields pick gives, then more, then the Extra members that skip
-// does not refuse, in sorted order; an Extra member that is not valid JSON is never written.
-func (md *model[M]) encode(m *M, pick func(*field[M]) (any, bool), more []member, skip func(string) bool, opts ...jsonv2.Options) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := jsontext.NewEncoder(&buf, opts...)
-	err := enc.WriteToken(jsontext.BeginObject)
-	put := func(name string, v any) {
-		if err == nil {
-			err = enc.WriteToken(jsontext.String(name))
-		}
-		if err == nil {
-			err = jsonv2.MarshalEncode(enc, v, opts...)
-		}
-	}
+// MarshalJSON encodes the body, for json.Marshal.
+func (b *writeBody[M]) MarshalJSON() ([]byte, error) { return b.appendJSON(nil) }
+
+// appendObject appends m as a JSON object. As a write body (body true): the fields Create
+// (create) or Update sends, then more, then the Extra members whose names the model does not
+// know. Otherwise: every field, then the Extra members not already written. Extra members go in
+// sorted order, and one that is not valid JSON is never written. No reflection but for the
+// small structs of structField and the members a call adds.
+func (md *model[M]) appendObject(dst []byte, m *M, body, create bool, more []member) ([]byte, error) {
+	dst = append(dst, '{')
+	start := len(dst)
+	var wrote uint64 // bit i: fields[i] was written (a model has far fewer than 64)
 	for i := range md.fields {
-		if v, ok := pick(&md.fields[i]); ok {
-			put(md.fields[i].name, v)
+		f := &md.fields[i]
+		if body && (f.access == readOnly || (f.access == onCreate && !create)) {
+			continue
 		}
+		mark := len(dst)
+		dst = appendName(dst, start, f.name)
+		var ok bool
+		var err error
+		if dst, ok, err = f.put(dst, m, body); err != nil {
+			return nil, fmt.Errorf("%s: %w", f.name, err)
+		}
+		if !ok {
+			dst = dst[:mark]
+			continue
+		}
+		wrote |= 1 << i
 	}
 	for _, x := range more {
-		put(x.name, x.value)
+		v, err := jsonv2.Marshal(x.value)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", x.name, err)
+		}
+		dst = append(appendName(dst, start, x.name), v...)
 	}
-	extra := *md.extra(m)
-	for _, k := range slices.Sorted(maps.Keys(extra)) {
-		if v := jsontext.Value(extra[k]); v.IsValid() && utf8.ValidString(k) && !skip(k) {
-			put(k, v)
+	if extra := *md.extra(m); len(extra) > 0 {
+		for _, k := range slices.Sorted(maps.Keys(extra)) {
+			v := jsontext.Value(extra[k])
+			if !v.IsValid() || !utf8.ValidString(k) || (body && md.known(k)) || (!body && md.written(k, wrote)) {
+				continue
+			}
+			dst = append(appendName(dst, start, k), v...)
 		}
 	}
-	if err == nil {
-		err = enc.WriteToken(jsontext.EndObject)
+	return append(dst, '}'), nil
+}
+
+// written reports whether MarshalJSON wrote a member called name, given the fields it wrote.
+// _links is never decoded into Extra, so it is never written from it either.
+func (md *model[M]) written(name string, wrote uint64) bool {
+	for i := range md.fields {
+		if md.fields[i].name == name {
+			return wrote&(1<<i) != 0
+		}
 	}
+	return name == "_links"
+}
+
+// appendName appends a member's name and colon, after a comma unless it is the object's first
+// (start is where its members begin). name is valid UTF-8.
+func appendName(dst []byte, start int, name string) []byte {
+	if len(dst) > start {
+		dst = append(dst, ',')
+	}
+	dst, _ = jsontext.AppendQuote(dst, name)
+	return append(dst, ':')
+}
+
+// appendString appends s quoted. A write body refuses invalid UTF-8, as json.Marshal does;
+// MarshalJSON replaces it with U+FFFD, as encoding/json does.
+func appendString(dst []byte, s string, body bool) ([]byte, error) {
+	out, err := jsontext.AppendQuote(dst, s)
 	if err != nil {
-		return nil, err
+		if body {
+			return dst, err
+		}
+		out, err = jsontext.AppendQuote(dst, strings.ToValidUTF8(s, "\uFFFD"))
 	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+	return out, err
 }
 
 // The field kinds below pair a reader (decode.go) with how the member is written.
@@ -176,7 +204,14 @@ func (md *model[M]) encode(m *M, pick func(*field[M]) (any, bool), more []member
 func stringField[M any](name string, at func(*M) *string, acc access) field[M] {
 	return field[M]{name: name, access: acc,
 		decode: func(dec *jsontext.Decoder, m *M) (err error) { *at(m), err = readString(dec); return err },
-		value:  func(m *M) (any, bool) { s := *at(m); return s, s != "" || acc == required },
+		put: func(dst []byte, m *M, body bool) ([]byte, bool, error) {
+			s := *at(m)
+			if s == "" && acc != required {
+				return dst, false, nil
+			}
+			dst, err := appendString(dst, s, body)
+			return dst, true, err
+		},
 	}
 }
 
@@ -185,24 +220,43 @@ func stringField[M any](name string, at func(*M) *string, acc access) field[M] {
 func boolField[M any](name string, at func(*M) *bool, acc access) field[M] {
 	return field[M]{name: name, access: acc,
 		decode: func(dec *jsontext.Decoder, m *M) (err error) { *at(m), err = readBool(dec); return err },
-		value:  func(m *M) (any, bool) { return *at(m), true },
+		put: func(dst []byte, m *M, _ bool) ([]byte, bool, error) {
+			return strconv.AppendBool(dst, *at(m)), true, nil
+		},
 	}
 }
 
 func intField[M any](name string, at func(*M) *int, acc access) field[M] {
 	return field[M]{name: name, access: acc,
 		decode: func(dec *jsontext.Decoder, m *M) (err error) { *at(m), err = readInt(dec); return err },
-		value:  func(m *M) (any, bool) { return *at(m), true },
+		put: func(dst []byte, m *M, _ bool) ([]byte, bool, error) {
+			return strconv.AppendInt(dst, int64(*at(m)), 10), true, nil
+		},
 	}
 }
 
-// stringsField writes an empty list as [], so that it decodes as empty, not nil; Create and
-// Update leave it out.
+// stringsField writes an empty list as [], so that it decodes as empty, not nil; a write body
+// leaves it out.
 func stringsField[M any](name string, at func(*M) *[]string, acc access) field[M] {
 	return field[M]{name: name, access: acc,
 		decode: func(dec *jsontext.Decoder, m *M) (err error) { *at(m), err = readStrings(dec); return err },
-		value:  func(m *M) (any, bool) { v := *at(m); return v, v != nil },
-		send:   func(m *M) (any, bool) { v := *at(m); return v, len(v) > 0 },
+		put: func(dst []byte, m *M, body bool) ([]byte, bool, error) {
+			v := *at(m)
+			if v == nil || (body && len(v) == 0) {
+				return dst, false, nil
+			}
+			dst = append(dst, '[')
+			for i, s := range v {
+				if i > 0 {
+					dst = append(dst, ',')
+				}
+				var err error
+				if dst, err = appendString(dst, s, body); err != nil {
+					return dst, true, err
+				}
+			}
+			return append(dst, ']'), true, nil
+		},
 	}
 }
 
@@ -211,33 +265,49 @@ func stringsField[M any](name string, at func(*M) *[]string, acc access) field[M
 func refField[M any](name string, at func(*M) **Ref, acc access) field[M] {
 	return field[M]{name: name, access: acc,
 		decode: func(dec *jsontext.Decoder, m *M) (err error) { *at(m), err = readRef(dec); return err },
-		value:  func(m *M) (any, bool) { r := *at(m); return r, r != nil },
-		send: func(m *M) (any, bool) {
+		put: func(dst []byte, m *M, body bool) ([]byte, bool, error) {
 			r := *at(m)
-			if r == nil || r.ID == "" {
-				return nil, false
+			if r == nil || (body && r.ID == "") {
+				return dst, false, nil
 			}
-			return refModel.body(r, false), true
+			dst, err := refModel.appendObject(dst, r, body, false, nil)
+			return dst, true, err
 		},
 	}
 }
 
-// structField is a small struct decoded by reflection, left out when zero.
+// structField is a small struct decoded and encoded by reflection, left out when zero.
 func structField[M any, T comparable](name string, at func(*M) *T, acc access) field[M] {
 	return field[M]{name: name, access: acc,
 		decode: func(dec *jsontext.Decoder, m *M) error { return jsonv2.UnmarshalDecode(dec, at(m), decodeOptions) },
-		value:  func(m *M) (any, bool) { var zero T; v := *at(m); return v, v != zero },
+		put: func(dst []byte, m *M, body bool) ([]byte, bool, error) {
+			var zero T
+			v := *at(m)
+			if v == zero {
+				return dst, false, nil
+			}
+			b, err := jsonv2.Marshal(v, jsontext.AllowInvalidUTF8(!body))
+			return append(dst, b...), true, err
+		},
 	}
 }
 
-// timeField keeps a timestamp it cannot read in Extra under its own name (see readTime).
+// timeField keeps a timestamp it cannot read in Extra under its own name (see readTime), and
+// writes one in RFC 3339 with the fraction it has.
 func timeField[M any](name string, at func(*M) *time.Time, extra func(*M) *map[string]json.RawMessage) field[M] {
 	return field[M]{name: name, access: readOnly,
 		decode: func(dec *jsontext.Decoder, m *M) (err error) {
 			*at(m), *extra(m), err = readTime(dec, *extra(m), name)
 			return err
 		},
-		value: func(m *M) (any, bool) { t := *at(m); return t, !t.IsZero() },
+		put: func(dst []byte, m *M, _ bool) ([]byte, bool, error) {
+			t := *at(m)
+			if t.IsZero() {
+				return dst, false, nil
+			}
+			dst = append(t.AppendFormat(append(dst, '"'), time.RFC3339Nano), '"')
+			return dst, true, nil
+		},
 	}
 }
 

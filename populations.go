@@ -162,7 +162,7 @@ func (s *PopulationsService) SetDefaultIdentityProvider(ctx context.Context, env
 	if err := checkSegment("identity provider ID", identityProviderID); err != nil {
 		return nil, err
 	}
-	return call[Ref](ctx, s.c, http.MethodPut, &Ref{ID: identityProviderID}, "environments", envID, "populations", populationID, "defaultIdentityProvider")
+	return call[Ref](ctx, s.c, http.MethodPut, refModel.body(&Ref{ID: identityProviderID}, false), "environments", envID, "populations", populationID, "defaultIdentityProvider")
 }
 
 // ResetDefaultIdentityProvider makes PingOne the population's default identity provider again:

@@ -26,6 +26,11 @@ type decoder interface {
 	decodeFrom(*jsontext.Decoder) error
 }
 
+// encoder is a request body that encodes itself without reflection (a model's writeBody).
+type encoder interface {
+	appendJSON(dst []byte) ([]byte, error)
+}
+
 // callOpts are what one call adds to the common request path.
 type callOpts struct {
 	contentType string  // the body's media type, instead of application/json
@@ -136,7 +141,12 @@ func (c *Client) send(ctx context.Context, method string, u *url.URL, in any, ou
 	var body []byte
 	if in != nil {
 		var err error
-		if body, err = json.Marshal(in); err != nil {
+		if e, ok := in.(encoder); ok {
+			body, err = e.appendJSON(make([]byte, 0, 512)) // a model's write body, without reflection; one buffer
+		} else {
+			body, err = json.Marshal(in)
+		}
+		if err != nil {
 			return fmt.Errorf("pingone: encode %s %s body: %w", method, u.Path, err)
 		}
 	}

@@ -96,7 +96,7 @@ func (s *UsersService) movePopulation(ctx context.Context, envID, userID, popula
 	if err != nil {
 		return err
 	}
-	return s.c.send(ctx, http.MethodPut, u, &Ref{ID: populationID}, nil, opts)
+	return s.c.send(ctx, http.MethodPut, u, refModel.body(&Ref{ID: populationID}, false), nil, opts)
 }
 
 // Update replaces a user: PUT /environments/{envID}/users/{userID}. Username is required. PUT
