@@ -2,14 +2,21 @@ package pingone
 
 import (
 	"context"
+	stdjson "encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"math"
+	"mime"
 	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/hashicorp/go-retryablehttp"
 	"golang.org/x/oauth2"
-	"golang.org/x/oauth2/clientcredentials"
 )
 
 // TokenAuthMethod is how a worker app presents its client secret to the token endpoint: the
@@ -31,87 +38,153 @@ func WithTokenAuthMethod(m TokenAuthMethod) Option {
 	return func(s *settings) { s.authMethod = m }
 }
 
-func (m TokenAuthMethod) style() (oauth2.AuthStyle, error) {
+// check refuses a TokenAuthMethod other than the two PingOne offers ("" tries both).
+func (m TokenAuthMethod) check() error {
 	switch m {
-	case "":
-		return oauth2.AuthStyleAutoDetect, nil
-	case ClientSecretBasic:
-		return oauth2.AuthStyleInHeader, nil
-	case ClientSecretPost:
-		return oauth2.AuthStyleInParams, nil
+	case "", ClientSecretBasic, ClientSecretPost:
+		return nil
 	}
-	return 0, invalidArgf("unknown token auth method %q (want %s or %s)", string(m), ClientSecretBasic, ClientSecretPost)
+	return invalidArgf("unknown token auth method %q (want %s or %s)", string(m), ClientSecretBasic, ClientSecretPost)
 }
 
-// workerCredentials fetches worker-app tokens. It is only reachable through pointers and has its
-// own String method, so no %v of a Client or of an error can print the secret.
+// workerCredentials fetches worker-app tokens with the client-credentials grant (RFC 6749,
+// section 4.4). It is only reachable through pointers and has its own String method, so no %v of
+// a Client or of an error can print the secret.
 type workerCredentials struct {
-	id, secret     string
-	tokenURL, path string
-	hide           secrets // the secret in every form the token request carries it
+	id, secret string
+	tokenURL   *url.URL
+	hide       secrets  // the secret in every form the token request carries it
+	retry      *retrier // the token request's own: retried like a GET (asking twice is harmless)
 
-	mu    sync.Mutex
-	style oauth2.AuthStyle // AutoDetect until the app has accepted one (or it was pinned)
+	mu     sync.Mutex
+	method TokenAuthMethod // "" until the app has accepted one (or it was pinned)
 }
 
 func (w *workerCredentials) String() string   { return "pingone.workerCredentials{REDACTED}" }
 func (w *workerCredentials) GoString() string { return w.String() }
 
-// token runs the client-credentials grant. Until a style is known it tries Basic, then the form
-// body only when the endpoint refused the client: x/oauth2's own autodetection would also retry
-// a 503 or a timeout with the other style, doubling every failure's requests.
+// token runs the client-credentials grant. Until a method is known it tries Basic, then the form
+// body only when the endpoint refused the client: trying the other method after a 503 or a
+// timeout as well would double every failure's requests.
 func (w *workerCredentials) token(ctx context.Context) (*oauth2.Token, error) {
 	w.mu.Lock()
-	style := w.style
+	m := w.method
 	w.mu.Unlock()
-	if style != oauth2.AuthStyleAutoDetect {
-		return w.fetch(ctx, style)
+	if m != "" {
+		return w.fetch(ctx, m)
 	}
-	style = oauth2.AuthStyleInHeader
-	tok, err := w.fetch(ctx, style)
+	m = ClientSecretBasic
+	tok, err := w.fetch(ctx, m)
 	var apiErr *APIError
 	if errors.As(err, &apiErr) && (apiErr.StatusCode == http.StatusBadRequest || apiErr.StatusCode == http.StatusUnauthorized) {
-		style = oauth2.AuthStyleInParams
-		tok, err = w.fetch(ctx, style)
+		m = ClientSecretPost
+		tok, err = w.fetch(ctx, m)
 	}
 	if err == nil {
 		w.mu.Lock()
-		w.style = style
+		w.method = m
 		w.mu.Unlock()
 	}
 	return tok, err
 }
 
-// fetch asks for one token with the given style. Errors never wrap x/oauth2's RetrieveError,
-// whose response holds the request and so the Basic credentials, and a server that echoes the
-// secret or the Basic header finds it redacted.
-func (w *workerCredentials) fetch(ctx context.Context, style oauth2.AuthStyle) (*oauth2.Token, error) {
-	cfg := clientcredentials.Config{ClientID: w.id, ClientSecret: w.secret, TokenURL: w.tokenURL, AuthStyle: style}
-	tok, err := cfg.Token(ctx)
+// fetch asks for one token, presenting the secret as m says. A refusal is an *APIError; a server
+// that echoes the secret or the Basic header finds it redacted, in every error.
+func (w *workerCredentials) fetch(ctx context.Context, m TokenAuthMethod) (*oauth2.Token, error) {
+	tok, err := w.exchange(ctx, m)
 	if err == nil {
-		if tok.AccessToken == "" {
-			return nil, errors.New("pingone: token endpoint returned no access token")
-		}
 		return tok, nil
 	}
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return nil, fmt.Errorf("pingone: fetch access token: %w", ctxErr)
 	}
-	var re *oauth2.RetrieveError
-	if errors.As(err, &re) {
-		status, h := 0, http.Header{}
-		if re.Response != nil {
-			status, h = re.Response.StatusCode, re.Response.Header
-		}
-		e := apiErrorOf(status, h, re.Body, http.MethodPost, w.path, w.hide)
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		return nil, apiErr
+	}
+	// Transport errors name only the token URL; parse errors quote at most a character of the
+	// body. Redacted all the same, since that text came from the server.
+	return nil, fmt.Errorf("pingone: fetch access token: %w", w.hide.redactErr(err))
+}
+
+// exchange sends one token request: a form with grant_type=client_credentials, the client's
+// credentials in a Basic header (their form-encoded forms, as RFC 6749 section 2.3.1 asks) or in
+// the form, and reads the JSON (or form-encoded) token response.
+func (w *workerCredentials) exchange(ctx context.Context, m TokenAuthMethod) (*oauth2.Token, error) {
+	form := url.Values{"grant_type": {"client_credentials"}}
+	if m == ClientSecretPost {
+		form.Set("client_id", w.id)
+		form.Set("client_secret", w.secret)
+	}
+	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodPost, w.tokenURL.String(), strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if m == ClientSecretBasic {
+		req.SetBasicAuth(url.QueryEscape(w.id), url.QueryEscape(w.secret))
+	}
+	resp, err := w.retry.rc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	_ = resp.Body.Close()
+	if err != nil {
+		return nil, fmt.Errorf("read token response: %w", err)
+	}
+	tr, perr := parseTokenResponse(resp.Header.Get("Content-Type"), raw)
+	if resp.StatusCode < 200 || resp.StatusCode > 299 || tr.Error != "" {
+		// Some servers answer 200 with an OAuth error document.
+		e := apiErrorOf(resp.StatusCode, resp.Header, raw, http.MethodPost, w.tokenURL.Path, w.hide)
 		if e.Code == "invalid_client" || e.Code == "unauthorized_client" {
 			e.Message = "the worker app's client credentials were refused: " + e.Message
 		}
 		return nil, e
 	}
-	// Transport errors name only the token URL; parse errors quote at most a character of the
-	// body. Redacted all the same, since that text came from the server.
-	return nil, fmt.Errorf("pingone: fetch access token: %w", w.hide.redactErr(err))
+	if perr != nil {
+		return nil, perr
+	}
+	if tr.AccessToken == "" {
+		return nil, errors.New("pingone: token endpoint returned no access token")
+	}
+	tok := &oauth2.Token{AccessToken: tr.AccessToken, TokenType: tr.TokenType, RefreshToken: tr.RefreshToken}
+	if n, err := tr.ExpiresIn.Int64(); err == nil && n > 0 {
+		n = min(n, math.MaxInt32)
+		tok.ExpiresIn = n
+		tok.Expiry = time.Now().Add(time.Duration(n) * time.Second)
+	}
+	return tok, nil
+}
+
+// tokenResponse is a token endpoint's answer (RFC 6749, sections 5.1 and 5.2).
+type tokenResponse struct {
+	AccessToken  string         `json:"access_token"`
+	TokenType    string         `json:"token_type"`
+	RefreshToken string         `json:"refresh_token"`
+	ExpiresIn    stdjson.Number `json:"expires_in"` // a number, or a string holding one
+	Error        string         `json:"error"`
+}
+
+// parseTokenResponse reads a JSON token response, or a form-encoded one, which some servers send.
+func parseTokenResponse(contentType string, raw []byte) (tokenResponse, error) {
+	var tr tokenResponse
+	if mt, _, _ := mime.ParseMediaType(contentType); mt == "application/x-www-form-urlencoded" || mt == "text/plain" {
+		vals, err := url.ParseQuery(string(raw))
+		if err != nil {
+			return tr, fmt.Errorf("cannot parse token response: %v", err)
+		}
+		tr = tokenResponse{AccessToken: vals.Get("access_token"), TokenType: vals.Get("token_type"),
+			RefreshToken: vals.Get("refresh_token"), Error: vals.Get("error")}
+		if _, err := strconv.Atoi(vals.Get("expires_in")); err == nil {
+			tr.ExpiresIn = stdjson.Number(vals.Get("expires_in"))
+		}
+		return tr, nil
+	}
+	if err := stdjson.Unmarshal(raw, &tr); err != nil {
+		return tokenResponse{}, fmt.Errorf("cannot parse token response: %v", err)
+	}
+	return tr, nil
 }
 
 // tokenCache hands out "Bearer …" header values. It fetches once for any number of concurrent
@@ -155,8 +228,7 @@ func (t *tokenCache) get(ctx context.Context) (string, error) {
 	call := t.inflight
 	if call == nil {
 		// The fetch serves every waiter, so the first caller's cancellation must not end it: it
-		// keeps the caller's values (tracing, say) and has its own timeout. (The token request's
-		// retry policy ignores this package's call marks; see retryClient.)
+		// keeps the caller's values (tracing, say) and has its own timeout.
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), t.timeout)
 		call = &tokenCall{ctx: fctx, done: make(chan struct{}), cancel: cancel}
 		t.inflight = call

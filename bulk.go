@@ -114,7 +114,7 @@ func (s *UsersService) MoveAll(ctx context.Context, envID, fromPopulationID, toP
 // moveAll is MoveAll within a job, so that Retire's sweeps add to one job's progress and result.
 func (j *bulkJob) moveAll(ctx context.Context, from string) error {
 	j.from = from
-	filter := "population.id eq " + scimString(from)
+	filter := "population.id eq " + QuoteFilter(from)
 	if f := strings.TrimSpace(j.opts.Filter); f != "" {
 		filter += " and (" + f + ")" // checkFilter made sure f cannot close this parenthesis
 	}
@@ -245,7 +245,7 @@ func (s *UsersService) MoveMany(ctx context.Context, envID string, userIDs []str
 			want[id] = true
 		}
 		budget := len(ids) * checkPerUser
-		for u, err := range s.List(ctx, envID, &ListOptions{Filter: "population.id eq " + scimString(toPopulationID), Limit: 1000}) {
+		for u, err := range s.List(ctx, envID, &ListOptions{Filter: "population.id eq " + QuoteFilter(toPopulationID), Limit: 1000}) {
 			if err != nil {
 				return job.result(), job.end(err)
 			}
@@ -356,63 +356,6 @@ func (j *bulkJob) retire(ctx context.Context, populationID string) error {
 	}
 }
 
-// Ensure returns the population named p.Name, creating it from p if there is none:
-// GET /environments/{envID}/populations?filter=name eq "…", then POST if needed. created says
-// whether this call created it. It is safe to retry: when the create fails in a way that leaves
-// its outcome unknown (a 5xx, a timeout, a dropped connection) or with a conflict, Ensure looks
-// the name up before reporting the error, so a create that did succeed is returned (as created)
-// and never duplicated. If ctx has ended by then, the lookup gets 15 seconds of its own.
-func (s *PopulationsService) Ensure(ctx context.Context, envID string, p *Population) (pop *Population, created bool, err error) {
-	if p == nil || strings.TrimSpace(p.Name) == "" {
-		return nil, false, invalidArgf("a population with a name is required")
-	}
-	if found, err := s.GetByName(ctx, envID, p.Name); err == nil {
-		return found, false, nil
-	} else if !errors.Is(err, ErrNotFound) {
-		return nil, false, err
-	}
-	pop, err = s.Create(ctx, envID, p)
-	if err == nil {
-		return pop, true, nil
-	}
-	var apiErr *APIError
-	conflict := errors.Is(err, ErrConflict)
-	definite := errors.Is(err, ErrInvalidArgument) || errors.Is(err, context.Canceled) ||
-		(errors.As(err, &apiErr) && apiErr.StatusCode < 500 && !conflict && apiErr.StatusCode != http.StatusRequestTimeout)
-	if definite {
-		return nil, false, err
-	}
-	lookCtx := ctx
-	if ctx.Err() != nil {
-		var cancel context.CancelFunc
-		lookCtx, cancel = context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
-		defer cancel()
-	}
-	// A population just created may take a moment to show in a filtered list.
-	for attempt := 0; attempt < 4; attempt++ {
-		found, lerr := s.GetByName(lookCtx, envID, p.Name)
-		if lerr == nil {
-			return found, !conflict, nil
-		}
-		if !errors.Is(lerr, ErrNotFound) || sleepCtx(lookCtx, time.Duration(1<<attempt)*250*time.Millisecond) != nil {
-			break
-		}
-	}
-	return nil, false, err
-}
-
-// SetDefault makes the population the environment's default with a read-modify-write (GET, then
-// PUT /environments/{envID}/populations/{populationID}) that leaves every other field (and any field the SDK does not model) as it was. PingOne clears the
-// flag on the previous default.
-func (s *PopulationsService) SetDefault(ctx context.Context, envID, populationID string) (*Population, error) {
-	p, err := s.Get(ctx, envID, populationID)
-	if err != nil || p.Default {
-		return p, err
-	}
-	p.Default = true
-	return s.Update(ctx, envID, populationID, p)
-}
-
 func bulkDefaults(opts *BulkOptions) BulkOptions {
 	var o BulkOptions
 	if opts != nil {
@@ -434,17 +377,6 @@ func checkMove(envID, from, to string) error {
 		return invalidArgf("source and target population are the same (%s)", from)
 	}
 	return nil
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // bulkJob moves users with a shared pacer and reports progress.
@@ -555,8 +487,9 @@ func (j *bulkJob) run(ctx context.Context, ids []string) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	ctx, stop := context.WithCancelCause(context.WithValue(ctx, pacedKey{}, true)) // stop: the journal failed
+	ctx, stop := context.WithCancelCause(ctx) // stop: the journal failed
 	defer stop(nil)
+	paced := &callOpts{paced: true} // the pacer handles 429s, not each move's retries
 	// A move already sent when ctx ends gets moveGrace to finish, so the result says what the
 	// server did instead of leaving a move that happened reported as not reached.
 	moveCtx, cancelMoves := context.WithCancel(context.WithoutCancel(ctx))
@@ -599,12 +532,12 @@ func (j *bulkJob) run(ctx context.Context, ids []string) error {
 				if err := j.pacer.acquire(ctx); err != nil {
 					return
 				}
-				err := j.move(moveCtx, id)
+				err := j.move(moveCtx, id, paced)
 				var apiErr *APIError
 				if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusTooManyRequests {
 					// Never longer than the policy's MaxWait: a server may ask for a day, or
 					// (in a rate-limit detail, without a header) for centuries.
-					j.pacer.release(min(max(apiErr.RetryAfter, 100*time.Millisecond), j.c.idem.RetryWaitMax))
+					j.pacer.release(min(max(apiErr.RetryAfter, 100*time.Millisecond), j.c.maxWait))
 					tmu.Lock()
 					throttles[id]++
 					n := throttles[id]
@@ -637,93 +570,4 @@ func (j *bulkJob) run(ctx context.Context, ids []string) error {
 	}
 	wg.Wait()
 	return context.Cause(ctx)
-}
-
-// pacer is shared by a bulk job's workers: it bounds the moves in flight, pauses all of them
-// after a 429 until the Retry-After has passed, and adapts the bound: halved on a 429, one
-// more after each run of as many successes as the bound (additive increase, multiplicative
-// decrease).
-type pacer struct {
-	mu       sync.Mutex
-	limit    int
-	max      int
-	inflight int
-	streak   int
-	resumeAt time.Time
-	wake     chan struct{} // closed and replaced whenever a worker may proceed
-}
-
-func newPacer(max int) *pacer {
-	return &pacer{limit: max, max: max, wake: make(chan struct{})}
-}
-
-func (p *pacer) current() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.limit
-}
-
-func (p *pacer) acquire(ctx context.Context) error {
-	for {
-		// First: a worker that just finished a move may have picked its next user over
-		// ctx.Done(), and a cancelled job must start no new move.
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		p.mu.Lock()
-		wait := time.Until(p.resumeAt)
-		if wait <= 0 && p.inflight < p.limit {
-			p.inflight++
-			p.mu.Unlock()
-			return nil
-		}
-		wake := p.wake
-		p.mu.Unlock()
-		var t *time.Timer
-		var timer <-chan time.Time
-		if wait > 0 {
-			t = time.NewTimer(wait)
-			timer = t.C
-		}
-		select {
-		case <-ctx.Done():
-		case <-wake:
-		case <-timer:
-		}
-		if t != nil {
-			t.Stop()
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-	}
-}
-
-// release ends one move; throttled > 0 says it met a 429 asking to wait that long.
-func (p *pacer) release(throttled time.Duration) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.inflight--
-	now := time.Now()
-	if throttled > 0 {
-		if now.After(p.resumeAt) { // one decrease per pause, however many moves saw the 429
-			p.limit = max(1, p.limit/2)
-		}
-		p.resumeAt = later(p.resumeAt, now.Add(throttled))
-		p.streak = 0
-	} else if !now.Before(p.resumeAt) { // a move in flight when another met the 429 is no reason to grow
-		if p.streak++; p.streak >= p.limit {
-			p.limit = min(p.max, p.limit+1)
-			p.streak = 0
-		}
-	}
-	close(p.wake)
-	p.wake = make(chan struct{})
-}
-
-func later(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
 }

@@ -1,13 +1,19 @@
 package pingone
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/jarcoal/httpmock"
 )
 
 // TestMoveManyCheck: MoveMany finds users already in the target with the one documented filter
@@ -110,3 +116,108 @@ func TestMoveManyCheckFails(t *testing.T) {
 		}
 	}
 }
+
+func TestMoveAllFilterCannotWiden(t *testing.T) {
+	for _, f := range []string{`username sw "x") or (username sw "x"`, `username sw "x`, `(username sw "x"`, `username eq "a\"") or (x eq "`, `)`} {
+		t.Run(f, func(t *testing.T) {
+			c, mt := newMockClient(t)
+			rec := answer(mt, ok(`{}`))
+			_, err := c.Users.MoveAll(t.Context(), testEnv, testPop, "to", &BulkOptions{Filter: f})
+			if !errors.Is(err, ErrInvalidArgument) || len(rec.sent()) != 0 {
+				t.Errorf("err = %v after %d requests, want ErrInvalidArgument before any", err, len(rec.sent()))
+			}
+		})
+	}
+	for _, f := range []string{`username eq "a)b"`, `(email ew "@x") or (username sw "(")`, `username eq "a\"(b"`} {
+		if err := checkFilter(f); err != nil {
+			t.Errorf("checkFilter(%q) = %v, want nil", f, err)
+		}
+	}
+
+	// A server whose listing returns users of other populations: only the source's are moved.
+	c, mt := newMockClient(t)
+	mt.RegisterRegexpResponder(http.MethodGet, regexpUsers, httpmock.NewStringResponder(200, `{"_embedded":{"users":[
+		{"id":"in-source","population":{"id":"`+testPop+`"}},
+		{"id":"elsewhere","population":{"id":"other-pop"}},
+		{"id":"no-population"},
+		{"id":"already","population":{"id":"to"}}]}}`))
+	var puts []string
+	var mu sync.Mutex
+	mt.RegisterRegexpResponder(http.MethodPut, regexpMove, func(r *http.Request) (*http.Response, error) {
+		mu.Lock()
+		puts = append(puts, r.URL.Path)
+		mu.Unlock()
+		return httpmock.NewStringResponse(200, `{}`), nil
+	})
+	res, err := c.Users.MoveAll(t.Context(), testEnv, testPop, "to", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"/v1/environments/" + testEnv + "/users/in-source/population"}; !cmp.Equal(want, puts) {
+		t.Errorf("PUTs %v, want only %v", puts, want)
+	}
+	var failed []string
+	for _, f := range res.Failed {
+		failed = append(failed, f.UserID)
+	}
+	slices.Sort(failed)
+	if res.Moved != 1 || res.Skipped != 1 || !cmp.Equal(failed, []string{"elsewhere", "no-population"}) {
+		t.Errorf("result %+v, failed %v", res, failed)
+	}
+}
+
+// TestMoveAnsweredAsCtxEndsCounts: a move the server made and answered while the job's ctx was
+// ending is counted as moved.
+func TestMoveAnsweredAsCtxEndsCounts(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var mu sync.Mutex
+	moved := map[string]bool{}
+	c, mt := newMockClient(t)
+	mt.RegisterRegexpResponder(http.MethodPut, regexpMove, func(r *http.Request) (*http.Response, error) {
+		mu.Lock()
+		moved[r.URL.Path] = true
+		n := len(moved)
+		mu.Unlock()
+		if n == 40 {
+			cancel() // the job is cancelled while this move's answer is on its way
+			time.Sleep(20 * time.Millisecond)
+		}
+		return httpmock.NewStringResponse(200, `{}`), nil
+	})
+	var ids []string
+	for i := range 100 {
+		ids = append(ids, fmt.Sprintf("u%d", i))
+	}
+	mt.RegisterRegexpResponder(http.MethodGet, regexpUsers, httpmock.NewStringResponder(200, `{}`))
+	res, err := c.Users.MoveMany(ctx, testEnv, ids, "to", &BulkOptions{Concurrency: 8})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if res.Moved != len(moved) || len(res.Failed) != 0 {
+		t.Errorf("result says %d moved and %d failed; the server moved %d", res.Moved, len(res.Failed), len(moved))
+	}
+}
+
+func TestRetireChecksArgumentsBeforeAnyRequest(t *testing.T) {
+	tests := []struct{ env, pop, to string }{
+		{testEnv, testPop, "bad/id"},
+		{testEnv, testPop, testPop},
+		{testEnv, "../x", ""},
+		{"", testPop, ""},
+	}
+	for _, tt := range tests {
+		c, mt := newMockClient(t)
+		rec := answer(mt, ok(`{"id":"x","name":"n"}`))
+		if _, err := c.Populations.Retire(t.Context(), tt.env, tt.pop, tt.to, nil); !errors.Is(err, ErrInvalidArgument) || len(rec.sent()) != 0 {
+			t.Errorf("Retire(%q, %q, %q) = %v after %d requests", tt.env, tt.pop, tt.to, err, len(rec.sent()))
+		}
+	}
+}
+
+var (
+	regexpUsers = regexp.MustCompile(`/users$`)
+	regexpMove  = regexp.MustCompile(`/users/[^/]+/population$`)
+)

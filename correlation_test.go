@@ -2,12 +2,12 @@ package pingone
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"strings"
 	"testing"
 
-	"github.com/go-json-experiment/json/jsontext"
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/oauth2"
 )
@@ -24,7 +24,7 @@ func TestPopulationDefaultIdPRequests(t *testing.T) {
 				return c.Populations.GetDefaultIdentityProvider(ctx, testEnv, testPop)
 			},
 			want:   sent{Method: "GET", Path: idpPath, Header: getHeaders},
-			result: &Ref{ID: idp, Extra: map[string]jsontext.Value{"type": jsontext.Value(`"OPENID_CONNECT"`)}},
+			result: &Ref{ID: idp, Extra: map[string]json.RawMessage{"type": json.RawMessage(`"OPENID_CONNECT"`)}},
 		},
 		{
 			name: "Get PingOne", resp: ok(`{"_links":{"self":{"href":"x"}}}`),

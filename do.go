@@ -6,7 +6,6 @@ import (
 	stdjson "encoding/json"
 	"errors"
 	"io"
-	"net/http"
 	"net/url"
 	"strings"
 	"unicode"
@@ -103,21 +102,10 @@ func validMethod(m string) bool {
 	return m != "" && !strings.ContainsFunc(m, func(r rune) bool { return r < 'A' || r > 'Z' })
 }
 
-// idempotent reports whether repeating a request is harmless (RFC 9110, section 9.2.2), so it
-// may be retried after a 5xx or a dropped connection. PATCH is not: whether repeating one is
-// harmless depends on the endpoint.
-func idempotent(method string) bool {
-	switch method {
-	case http.MethodGet, http.MethodHead, http.MethodPut, http.MethodDelete, http.MethodOptions:
-		return true
-	}
-	return false
-}
-
 // anyDecoder decodes a response into the caller's value with encoding/json.
 type anyDecoder struct{ out any }
 
-func (a *anyDecoder) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+func (a *anyDecoder) decodeFrom(dec *jsontext.Decoder) error {
 	raw, err := dec.ReadValue()
 	if errors.Is(err, io.EOF) && dec.InputOffset() == 0 {
 		return nil // an empty body, as a HEAD or some 200s have: out stays as it was
@@ -127,24 +115,4 @@ func (a *anyDecoder) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 	}
 	d := stdjson.NewDecoder(bytes.NewReader(raw))
 	return d.Decode(a.out)
-}
-
-// callOpts are what one call adds to the common request path.
-type callOpts struct {
-	contentType string  // the body's media type, instead of application/json
-	hide        secrets // credentials the body carries, redacted from every error like the client secret
-}
-
-// set puts the call's headers on an attempt's request.
-func (o *callOpts) set(h http.Header) {
-	if o != nil && o.contentType != "" {
-		h["Content-Type"] = []string{o.contentType}
-	}
-}
-
-func (o *callOpts) secrets() secrets {
-	if o == nil {
-		return nil
-	}
-	return o.hide
 }

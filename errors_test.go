@@ -159,3 +159,38 @@ func TestPreciseRetryAfter(t *testing.T) {
 }
 
 var nowForFuzz = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// TestErrorTarget: the top-level target PingOne documents is kept, shown, and redacted like the
+// rest of the error.
+func TestErrorTarget(t *testing.T) {
+	tests := []struct {
+		name       string
+		body       string
+		wantTarget string
+		wantText   string
+	}{
+		{"target", `{"id":"e1","code":"INVALID_DATA","message":"bad filter","target":"filter","details":[{"code":"INVALID_FILTER","target":"filter","message":"bad filter"}]}`,
+			"filter", "pingone: GET /v1/environments/" + testEnv + "/populations: 400 INVALID_DATA (target filter): bad filter [filter: INVALID_FILTER] (error id e1) (correlation id corr-1)"},
+		{"no target", `{"id":"e1","code":"INVALID_DATA","message":"bad"}`,
+			"", "pingone: GET /v1/environments/" + testEnv + "/populations: 400 INVALID_DATA: bad (error id e1) (correlation id corr-1)"},
+		{"echoed token", `{"code":"INVALID_DATA","message":"bad","target":"` + testToken + `"}`,
+			"[REDACTED]", "pingone: GET /v1/environments/" + testEnv + "/populations: 400 INVALID_DATA (target [REDACTED]): bad (correlation id corr-1)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, mt := newMockClient(t)
+			answer(mt, status(400, tt.body))
+			_, err := c.Populations.ListPage(t.Context(), testEnv, nil)
+			var e *APIError
+			if !errors.As(err, &e) {
+				t.Fatalf("err = %v, want an *APIError", err)
+			}
+			if e.Target != tt.wantTarget {
+				t.Errorf("Target = %q, want %q", e.Target, tt.wantTarget)
+			}
+			if got := e.Error(); got != tt.wantText || strings.Contains(got, testToken) {
+				t.Errorf("Error() =\n%s\nwant\n%s", got, tt.wantText)
+			}
+		})
+	}
+}

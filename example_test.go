@@ -2,6 +2,7 @@ package pingone_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log"
@@ -9,7 +10,6 @@ import (
 	"net/url"
 	"os"
 
-	"github.com/go-json-experiment/json/jsontext"
 	"github.com/seedb6d25dc8/pingone"
 	"github.com/seedb6d25dc8/pingone/pingonetest"
 	"golang.org/x/oauth2/clientcredentials"
@@ -545,7 +545,7 @@ func ExampleUsersService_Update() {
 	}
 	ctx, env := context.Background(), srv.EnvironmentID
 	created, err := c.Users.Create(ctx, env, &pingone.User{Username: "ada", Email: "ada@example.com",
-		Extra: map[string]jsontext.Value{"mobilePhone": jsontext.Value(`"+44 20 7946 0000"`)}})
+		Extra: map[string]json.RawMessage{"mobilePhone": json.RawMessage(`"+44 20 7946 0000"`)}})
 	if err != nil {
 		log.Fatal(err)
 	}

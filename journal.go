@@ -118,28 +118,12 @@ type journalLine struct {
 // now is a journal line's time.
 func now() time.Time { return time.Now().UTC() }
 
-// populationRecord is a population as a journal or snapshot records it: every field, read-only
-// ones included, and Extra members by their own names. Population decodes it back.
-type populationRecord struct {
-	ID                     string                    `json:"id"`
-	Name                   string                    `json:"name"`
-	Description            string                    `json:"description"`
-	Default                bool                      `json:"default"`
-	UserCount              int                       `json:"userCount"`
-	PasswordPolicy         *refBody                  `json:"passwordPolicy,omitempty"`
-	Theme                  *refBody                  `json:"theme,omitempty"`
-	PreferredLanguage      string                    `json:"preferredLanguage"`
-	AlternativeIdentifiers []string                  `json:"alternativeIdentifiers,omitempty"`
-	Extra                  map[string]jsontext.Value `json:",embed"`
-}
-
-// encodePopulation returns p as a journal or snapshot records it.
+// encodePopulation returns p as a journal or snapshot records it: the whole model (Population's
+// MarshalJSON: every field, read-only ones included, and Extra members by their own names), which
+// Population decodes back.
 func encodePopulation(p *Population) (jsontext.Value, error) {
-	rec := populationRecord{ID: p.ID, Name: p.Name, Description: p.Description, Default: p.Default,
-		UserCount: p.UserCount, PasswordPolicy: newRefBody(p.PasswordPolicy), Theme: newRefBody(p.Theme),
-		PreferredLanguage: p.PreferredLanguage, AlternativeIdentifiers: p.AlternativeIdentifiers,
-		Extra: extraToSend(p.Extra, populationMembers)}
-	return json.Marshal(rec, json.Deterministic(true))
+	b, err := p.MarshalJSON()
+	return jsontext.Value(b), err
 }
 
 // journalWriteError is a journal or snapshot writer's failure: the job stops on it.
@@ -252,7 +236,7 @@ var errAlreadyThere = errors.New("pingone: user already in the target population
 // move moves one user to the job's target and records it in the journal. When the job has no
 // single source (MoveMany with a journal), it first reads the user to learn where it is:
 // GET /environments/{envID}/users/{userID}.
-func (j *bulkJob) move(ctx context.Context, id string) error {
+func (j *bulkJob) move(ctx context.Context, id string, paced *callOpts) error {
 	from := j.from
 	if j.lookup {
 		u, err := j.c.Users.Get(ctx, j.envID, id)
@@ -263,7 +247,7 @@ func (j *bulkJob) move(ctx context.Context, id string) error {
 			return errAlreadyThere
 		}
 	}
-	if err := j.c.Users.MovePopulation(ctx, j.envID, id, j.to); err != nil {
+	if err := j.c.Users.movePopulation(ctx, j.envID, id, j.to, paced); err != nil {
 		return err
 	}
 	return j.record(id, from, outcomeMoved)

@@ -1,10 +1,10 @@
 package pingone
 
 import (
+	stdjson "encoding/json"
 	"testing"
 
 	"github.com/go-json-experiment/json"
-	"github.com/go-json-experiment/json/jsontext"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -12,10 +12,10 @@ import (
 // Population, members the SDK does not model included, so Undo recreates it whole.
 func TestPopulationRecordRoundTrip(t *testing.T) {
 	p := &Population{ID: "p1", Name: "Legacy", Description: "old", UserCount: 3,
-		PasswordPolicy:    &Ref{ID: "pp", Extra: map[string]jsontext.Value{"name": jsontext.Value(`"Strict"`)}},
+		PasswordPolicy:    &Ref{ID: "pp", Extra: map[string]stdjson.RawMessage{"name": stdjson.RawMessage(`"Strict"`)}},
 		Theme:             &Ref{ID: "th"},
 		PreferredLanguage: "fr", AlternativeIdentifiers: []string{"a", "b"},
-		Extra: map[string]jsontext.Value{"customFlag": jsontext.Value(`{"x":[1,2]}`)}}
+		Extra: map[string]stdjson.RawMessage{"customFlag": stdjson.RawMessage(`{"x":[1,2]}`)}}
 	v, err := encodePopulation(p)
 	if err != nil {
 		t.Fatal(err)

@@ -2,72 +2,27 @@ package pingone
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
-	"maps"
 	"net/http"
 	"strings"
-	"unicode/utf8"
-
-	"github.com/go-json-experiment/json/jsontext"
+	"time"
 )
 
 // PopulationsService manages populations: /environments/{envID}/populations.
 type PopulationsService struct{ c *Client }
 
-// populationBody is what Create and Update send: the writable fields, and Extra members.
-type populationBody struct {
-	Name                   string                    `json:"name"`
-	Description            string                    `json:"description,omitempty"`
-	Default                bool                      `json:"default"`
-	PasswordPolicy         *refBody                  `json:"passwordPolicy,omitempty"`
-	Theme                  *refBody                  `json:"theme,omitempty"`
-	PreferredLanguage      string                    `json:"preferredLanguage,omitempty"`
-	AlternativeIdentifiers []string                  `json:"alternativeIdentifiers,omitempty"`
-	Extra                  map[string]jsontext.Value `json:",embed"`
-}
-
-// populationMembers are the names Population models; Extra members by these names are not sent.
-func populationMembers() []string {
-	return []string{"_links", "id", "environment", "name", "description", "default", "userCount", "passwordPolicy",
-		"theme", "preferredLanguage", "alternativeIdentifiers", "createdAt", "updatedAt"}
-}
-
-func newPopulationBody(p *Population) (*populationBody, error) {
+// populationBody checks p and returns what Create and Update send for it: the writable fields
+// and the Extra members.
+func populationBody(p *Population) (*writeBody[Population], error) {
 	if p == nil {
 		return nil, invalidArgf("nil population")
 	}
 	if strings.TrimSpace(p.Name) == "" {
 		return nil, invalidArgf("population name is required")
 	}
-	return &populationBody{
-		Name:                   p.Name,
-		Description:            p.Description,
-		Default:                p.Default,
-		PasswordPolicy:         newRefBody(p.PasswordPolicy),
-		Theme:                  newRefBody(p.Theme),
-		PreferredLanguage:      p.PreferredLanguage,
-		AlternativeIdentifiers: p.AlternativeIdentifiers,
-		Extra:                  extraToSend(p.Extra, populationMembers),
-	}, nil
-}
-
-// extraToSend copies the unknown members that do not collide with a modelled one. modelled is
-// called only when there are any, so a write without Extra pays nothing.
-func extraToSend(extra map[string]jsontext.Value, modelled func() []string) map[string]jsontext.Value {
-	if len(extra) == 0 {
-		return nil
-	}
-	out := maps.Clone(extra)
-	for _, k := range modelled() {
-		delete(out, k)
-	}
-	for k, v := range out {
-		if !v.IsValid() || !utf8.ValidString(k) {
-			delete(out, k) // never let a bad raw value make the whole body invalid
-		}
-	}
-	return out
+	return populationModel.body(p, false), nil
 }
 
 // Create creates a population: POST /environments/{envID}/populations. Only Name is required;
@@ -76,7 +31,7 @@ func extraToSend(extra map[string]jsontext.Value, modelled func() []string) map[
 // Create is never retried after a 5xx or a timeout, since the first attempt may have created the
 // population; use GetByName to find out.
 func (s *PopulationsService) Create(ctx context.Context, envID string, p *Population) (*Population, error) {
-	body, err := newPopulationBody(p)
+	body, err := populationBody(p)
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +63,7 @@ func (s *PopulationsService) ListPage(ctx context.Context, envID string, opts *L
 // such. So change a population by reading it first (Get → change → Update); members PingOne sent
 // that the SDK does not model travel in Extra and are sent back. Read-only fields are ignored.
 func (s *PopulationsService) Update(ctx context.Context, envID, populationID string, p *Population) (*Population, error) {
-	body, err := newPopulationBody(p)
+	body, err := populationBody(p)
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +88,7 @@ func (s *PopulationsService) GetByName(ctx context.Context, envID, name string) 
 	if name == "" {
 		return nil, invalidArgf("empty population name")
 	}
-	page, err := s.ListPage(ctx, envID, &ListOptions{Filter: "name eq " + scimString(name)})
+	page, err := s.ListPage(ctx, envID, &ListOptions{Filter: "name eq " + QuoteFilter(name)})
 	if err != nil {
 		return nil, err
 	}
@@ -173,10 +128,7 @@ func (s *PopulationsService) GetDefault(ctx context.Context, envID string) (*Pop
 //	opts := &pingone.ListOptions{Filter: "email eq " + pingone.QuoteFilter(addr)}
 //
 // Quotes, backslashes and control characters are escaped by JSON string rules.
-func QuoteFilter(value string) string { return scimString(value) }
-
-// scimString is QuoteFilter, the name the package uses inside.
-func scimString(s string) string {
+func QuoteFilter(s string) string {
 	var b strings.Builder
 	b.Grow(len(s) + 2)
 	b.WriteByte('"')
@@ -195,22 +147,6 @@ func scimString(s string) string {
 	return b.String()
 }
 
-// call is a non-list request that decodes a T: the building block of every Get, Create and Update.
-func call[T any, PT interface {
-	*T
-	decoder
-}](ctx context.Context, c *Client, method string, body any, segs ...string) (*T, error) {
-	u, err := c.endpoint(segs...)
-	if err != nil {
-		return nil, err
-	}
-	out := new(T)
-	if err := c.do(ctx, method, u, body, PT(out)); err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
 // GetDefaultIdentityProvider returns the population's default identity provider, where its users
 // sign on: GET /environments/{envID}/populations/{populationID}/defaultIdentityProvider. An empty
 // ID means PingOne itself; the provider's type, when PingOne sends it, is in Extra["type"].
@@ -226,11 +162,68 @@ func (s *PopulationsService) SetDefaultIdentityProvider(ctx context.Context, env
 	if err := checkSegment("identity provider ID", identityProviderID); err != nil {
 		return nil, err
 	}
-	return call[Ref](ctx, s.c, http.MethodPut, &Ref{ID: identityProviderID}, "environments", envID, "populations", populationID, "defaultIdentityProvider")
+	return call[Ref](ctx, s.c, http.MethodPut, refModel.body(&Ref{ID: identityProviderID}, false), "environments", envID, "populations", populationID, "defaultIdentityProvider")
 }
 
 // ResetDefaultIdentityProvider makes PingOne the population's default identity provider again:
 // PUT /environments/{envID}/populations/{populationID}/defaultIdentityProvider with the body {}.
 func (s *PopulationsService) ResetDefaultIdentityProvider(ctx context.Context, envID, populationID string) (*Ref, error) {
 	return call[Ref](ctx, s.c, http.MethodPut, struct{}{}, "environments", envID, "populations", populationID, "defaultIdentityProvider")
+}
+
+// Ensure returns the population named p.Name, creating it from p if there is none:
+// GET /environments/{envID}/populations?filter=name eq "…", then POST if needed. created says
+// whether this call created it. It is safe to retry: when the create fails in a way that leaves
+// its outcome unknown (a 5xx, a timeout, a dropped connection) or with a conflict, Ensure looks
+// the name up before reporting the error, so a create that did succeed is returned (as created)
+// and never duplicated. If ctx has ended by then, the lookup gets 15 seconds of its own.
+func (s *PopulationsService) Ensure(ctx context.Context, envID string, p *Population) (pop *Population, created bool, err error) {
+	if p == nil || strings.TrimSpace(p.Name) == "" {
+		return nil, false, invalidArgf("a population with a name is required")
+	}
+	if found, err := s.GetByName(ctx, envID, p.Name); err == nil {
+		return found, false, nil
+	} else if !errors.Is(err, ErrNotFound) {
+		return nil, false, err
+	}
+	pop, err = s.Create(ctx, envID, p)
+	if err == nil {
+		return pop, true, nil
+	}
+	var apiErr *APIError
+	conflict := errors.Is(err, ErrConflict)
+	definite := errors.Is(err, ErrInvalidArgument) || errors.Is(err, context.Canceled) ||
+		(errors.As(err, &apiErr) && apiErr.StatusCode < 500 && !conflict && apiErr.StatusCode != http.StatusRequestTimeout)
+	if definite {
+		return nil, false, err
+	}
+	lookCtx := ctx
+	if ctx.Err() != nil {
+		var cancel context.CancelFunc
+		lookCtx, cancel = context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+		defer cancel()
+	}
+	// A population just created may take a moment to show in a filtered list.
+	for attempt := 0; attempt < 4; attempt++ {
+		found, lerr := s.GetByName(lookCtx, envID, p.Name)
+		if lerr == nil {
+			return found, !conflict, nil
+		}
+		if !errors.Is(lerr, ErrNotFound) || sleepCtx(lookCtx, time.Duration(1<<attempt)*250*time.Millisecond) != nil {
+			break
+		}
+	}
+	return nil, false, err
+}
+
+// SetDefault makes the population the environment's default with a read-modify-write (GET, then
+// PUT /environments/{envID}/populations/{populationID}) that leaves every other field (and any field the SDK does not model) as it was. PingOne clears the
+// flag on the previous default.
+func (s *PopulationsService) SetDefault(ctx context.Context, envID, populationID string) (*Population, error) {
+	p, err := s.Get(ctx, envID, populationID)
+	if err != nil || p.Default {
+		return p, err
+	}
+	p.Default = true
+	return s.Update(ctx, envID, populationID, p)
 }

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-json-experiment/json/jsontext"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -190,12 +189,12 @@ func TestUpdateKeepsUnknownFields(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantExtra := map[string]jsontext.Value{"newFeature": jsontext.Value(`{"enabled":true,"level":[1,2]}`), "riskScore": jsontext.Value(`7`)}
+	wantExtra := map[string]json.RawMessage{"newFeature": json.RawMessage(`{"enabled":true,"level":[1,2]}`), "riskScore": json.RawMessage(`7`)}
 	if diff := cmp.Diff(wantExtra, p.Extra); diff != "" {
 		t.Errorf("Extra mismatch (-want +got):\n%s", diff)
 	}
 	p.Name = "New"
-	p.Extra["name"] = jsontext.Value(`"collides"`) // a modelled name in Extra is never sent
+	p.Extra["name"] = json.RawMessage(`"collides"`) // a modelled name in Extra is never sent
 	if _, err := c.Populations.Update(t.Context(), testEnv, p.ID, p); err != nil {
 		t.Fatal(err)
 	}
@@ -395,5 +394,41 @@ func TestExtraIsAlwaysValidJSON(t *testing.T) {
 	want := mustJSON(t, `{"name":"n","default":false,"odd":"a\ufffdb","dup":{"k":2}}`)
 	if diff := cmp.Diff(want, rec.sent()[1].Body); diff != "" {
 		t.Errorf("Update body (-want +got):\n%s", diff)
+	}
+}
+
+// TestEmptyReferencesAreNotSent: a reference without an id, as PingOne may send "theme": {},
+// reads fine and is sent as nothing, so Get → Update works (PingOne refuses {} as a reference).
+func TestEmptyReferencesAreNotSent(t *testing.T) {
+	tests := []struct {
+		name     string
+		got      string // what Get returns
+		wantSent map[string]any
+	}{
+		{"empty theme", `{"id":"p","name":"N","theme":{}}`, map[string]any{"name": "N", "default": false}},
+		{"empty password policy", `{"id":"p","name":"N","passwordPolicy":{}}`, map[string]any{"name": "N", "default": false}},
+		{"theme with members but no id", `{"id":"p","name":"N","theme":{"_links":{},"name":"x"}}`, map[string]any{"name": "N", "default": false}},
+		{"theme with an id", `{"id":"p","name":"N","theme":{"id":"t"}}`, map[string]any{"name": "N", "default": false, "theme": map[string]any{"id": "t"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, mt := newMockClient(t)
+			rec := answer(mt, ok(tt.got))
+			p, err := c.Populations.Get(t.Context(), testEnv, "p")
+			if err != nil {
+				t.Fatalf("Get: %v", err)
+			}
+			if _, err := c.Populations.Update(t.Context(), testEnv, "p", p); err != nil {
+				t.Fatalf("Update: %v", err)
+			}
+			if _, err := c.Populations.Create(t.Context(), testEnv, p); err != nil {
+				t.Fatalf("Create: %v", err)
+			}
+			for _, s := range rec.sent()[1:] {
+				if diff := cmp.Diff(tt.wantSent, s.Body); diff != "" {
+					t.Errorf("%s body (-want +got):\n%s", s.Method, diff)
+				}
+			}
+		})
 	}
 }

@@ -152,28 +152,12 @@ func newMatrixClient(t *testing.T, srv *pingonetest.Server, sec *secrets, policy
 	return c
 }
 
-// newFixture starts a server holding the default population, one more (pop) and a user in the
-// default population, then forgets the setup requests.
+// newFixture starts a server holding the default population, one more (pop), a third (other)
+// and a user in the default population, then forgets the setup requests.
 func newFixture(t *testing.T, opts ...pingonetest.Option) (*pingonetest.Server, fixture) {
 	t.Helper()
-	srv := pingonetest.NewServer(opts...)
-	t.Cleanup(srv.Close)
-	c, err := srv.Client()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	pop, err := c.Populations.Create(ctx, srv.EnvironmentID, &pingone.Population{Name: "Target"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	other, _ := c.Populations.Create(ctx, srv.EnvironmentID, &pingone.Population{Name: "Other"})
-	u, err := c.Users.Create(ctx, srv.EnvironmentID, &pingone.User{Username: "ada", Email: "ada@example.com"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Reset()
-	return srv, fixture{env: srv.EnvironmentID, pop: pop.ID, user: u.ID, other: other.ID}
+	tn := newTenant(t, seed{populations: []string{"Target", "Other"}, users: 1, usersIn: -1}, opts...)
+	return tn.srv, fixture{env: tn.env, pop: tn.pops[0].ID, user: tn.users[0], other: tn.pops[1].ID}
 }
 
 func countRequests(srv *pingonetest.Server, method, pattern string) int {

@@ -60,7 +60,7 @@ func (s *PopulationsService) Snapshot(ctx context.Context, envID, populationID s
 		return 0, err
 	}
 	n := 0
-	for u, err := range s.c.Users.List(ctx, envID, &ListOptions{Filter: "population.id eq " + scimString(populationID), Limit: 1000}) {
+	for u, err := range s.c.Users.List(ctx, envID, &ListOptions{Filter: "population.id eq " + QuoteFilter(populationID), Limit: 1000}) {
 		if err != nil {
 			return n, err
 		}

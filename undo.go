@@ -170,7 +170,7 @@ func (j *bulkJob) undo(ctx context.Context, hdr *journalLine, moves map[string]*
 func (j *bulkJob) scan(ctx context.Context, pop string, want map[string]bool, budget int, where map[string]string) error {
 	budget = max(budget, 1000)
 	found := 0
-	for u, err := range j.c.Users.List(ctx, j.envID, &ListOptions{Filter: "population.id eq " + scimString(pop), Limit: 1000}) {
+	for u, err := range j.c.Users.List(ctx, j.envID, &ListOptions{Filter: "population.id eq " + QuoteFilter(pop), Limit: 1000}) {
 		if err != nil {
 			return err
 		}

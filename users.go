@@ -2,59 +2,35 @@ package pingone
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"iter"
 	"log/slog"
 	"net/http"
 
-	"github.com/go-json-experiment/json"
+	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 )
 
 // UsersService manages users and their population: /environments/{envID}/users.
 type UsersService struct{ c *Client }
 
-// userBody is what Create, Import and Update send: the writable fields, and Extra members.
-// Password and Lifecycle are set by Import only.
-type userBody struct {
-	Username   string                    `json:"username"`
-	Email      string                    `json:"email,omitempty"`
-	Name       UserName                  `json:"name,omitzero"`
-	ExternalID string                    `json:"externalId,omitempty"`
-	Population *refBody                  `json:"population,omitempty"`
-	Password   *passwordBody             `json:"password,omitempty"`
-	Lifecycle  *UserLifecycle            `json:"lifecycle,omitempty"`
-	Extra      map[string]jsontext.Value `json:",embed"`
-}
-
-// userMembers are the names never sent from Extra: those User models, "password" (only Import
-// sends one, redacted from its errors), "_embedded" (an expanded read's), and the members the
-// published description marks read-only.
-func userMembers() []string {
-	return []string{"_links", "_embedded", "id", "environment", "username", "email", "name", "externalId", "population",
-		"enabled", "lifecycle", "createdAt", "updatedAt", "password",
-		"emailVerified", "lastSignOn", "memberOfGroupIDs", "memberOfGroupNames"}
-}
-
-// newUserBody checks u and returns what to send for it; withPopulation is false for Update,
-// since PingOne moves users only through /population.
-func newUserBody(u *User, withPopulation bool) (*userBody, error) {
+// userBody checks u and returns what to send for it; create is false for Update, since PingOne
+// moves users only through /population. Import adds the password and lifecycle.
+func userBody(u *User, create bool) (*writeBody[User], error) {
 	if u == nil {
 		return nil, invalidArgf("nil user")
 	}
 	if u.Username == "" {
 		return nil, invalidArgf("username is required")
 	}
-	body := &userBody{Username: u.Username, Email: u.Email, Name: u.Name, ExternalID: u.ExternalID,
-		Extra: extraToSend(u.Extra, userMembers)}
-	if withPopulation && u.Population != nil {
+	if create && u.Population != nil {
 		if err := checkSegment("population ID", u.Population.ID); err != nil {
 			return nil, err
 		}
-		body.Population = newRefBody(u.Population)
 	}
-	return body, nil
+	return userModel.body(u, create), nil
 }
 
 // Create creates a user: POST /environments/{envID}/users. Username and Email are required; a nil
@@ -64,7 +40,7 @@ func (s *UsersService) Create(ctx context.Context, envID string, u *User) (*User
 	if u != nil && (u.Username == "" || u.Email == "") {
 		return nil, invalidArgf("username and email are required")
 	}
-	body, err := newUserBody(u, true)
+	body, err := userBody(u, true)
 	if err != nil {
 		return nil, err
 	}
@@ -108,6 +84,11 @@ func (s *UsersService) GetPopulation(ctx context.Context, envID, userID string) 
 // PUT /environments/{envID}/users/{userID}/population with the body {"id":"<populationID>"}. It is
 // idempotent, so it is retried like any PUT. An unknown population is an *APIError (400).
 func (s *UsersService) MovePopulation(ctx context.Context, envID, userID, populationID string) error {
+	return s.movePopulation(ctx, envID, userID, populationID, nil)
+}
+
+// movePopulation is MovePopulation with what the call adds (a bulk job's pacing); opts may be nil.
+func (s *UsersService) movePopulation(ctx context.Context, envID, userID, populationID string, opts *callOpts) error {
 	if err := checkSegment("population ID", populationID); err != nil {
 		return err
 	}
@@ -115,7 +96,7 @@ func (s *UsersService) MovePopulation(ctx context.Context, envID, userID, popula
 	if err != nil {
 		return err
 	}
-	return s.c.do(ctx, http.MethodPut, u, &Ref{ID: populationID}, nil)
+	return s.c.send(ctx, http.MethodPut, u, refModel.body(&Ref{ID: populationID}, false), nil, opts)
 }
 
 // Update replaces a user: PUT /environments/{envID}/users/{userID}. Username is required. PUT
@@ -125,7 +106,7 @@ func (s *UsersService) MovePopulation(ctx context.Context, envID, userID, popula
 // are sent back. Population is not sent, since PingOne changes it only through MovePopulation;
 // read-only fields are ignored. To change one attribute without resending the rest, use Patch.
 func (s *UsersService) Update(ctx context.Context, envID, userID string, u *User) (*User, error) {
-	body, err := newUserBody(u, false)
+	body, err := userBody(u, false)
 	if err != nil {
 		return nil, err
 	}
@@ -147,7 +128,7 @@ type UserPatch struct {
 	// Extra sets other attributes by name as raw JSON, such as "title": `"Manager"`; the value
 	// null clears one. Members named like a field above, "population", "password", "lifecycle",
 	// "_links" or a read-only attribute are not sent.
-	Extra map[string]jsontext.Value
+	Extra map[string]json.RawMessage
 }
 
 // userPatchBody is what Patch sends: only the members the patch sets, null clearing one.
@@ -185,7 +166,7 @@ func (s *UsersService) Patch(ctx context.Context, envID, userID string, p *UserP
 		return nil, invalidArgf("a username cannot be cleared")
 	}
 	body := &userPatchBody{Email: patchString(p.Email), Name: p.Name, ExternalID: patchString(p.ExternalID),
-		Extra: extraToSend(p.Extra, userMembers)}
+		Extra: extraToSend(p.Extra, userModel.known)}
 	if p.Username != nil {
 		body.Username = *p.Username
 	}
@@ -260,14 +241,14 @@ func (s *UsersService) Import(ctx context.Context, envID string, u *User, pw *Im
 	if u != nil && (u.Username == "" || u.Email == "") {
 		return nil, invalidArgf("username and email are required")
 	}
-	body, err := newUserBody(u, true)
+	body, err := userBody(u, true)
 	if err != nil {
 		return nil, err
 	}
 	switch st := u.Lifecycle.Status; st {
 	case "":
 	case LifecycleAccountOK, LifecycleVerificationRequired:
-		body.Lifecycle = &UserLifecycle{Status: st}
+		body.more = append(body.more, member{"lifecycle", UserLifecycle{Status: st}})
 	default:
 		return nil, invalidArgf("bad lifecycle status %q: want %s or %s", st, LifecycleAccountOK, LifecycleVerificationRequired)
 	}
@@ -276,8 +257,8 @@ func (s *UsersService) Import(ctx context.Context, envID string, u *User, pw *Im
 		if pw.Value.value == nil || *pw.Value.value == "" {
 			return nil, invalidArgf("empty password (pass a nil *ImportPassword to import without one)")
 		}
-		body.Password = &passwordBody{Value: *pw.Value.value, ForceChange: pw.ForceChange}
-		opts.hide = secretForms(body.Password.Value)
+		body.more = append(body.more, member{"password", passwordBody{Value: *pw.Value.value, ForceChange: pw.ForceChange}})
+		opts.hide = secretForms(*pw.Value.value)
 	}
 	out := new(User)
 	uri, err := s.c.endpoint("environments", envID, "users")
@@ -320,7 +301,7 @@ func (s *UsersService) GetWithPopulation(ctx context.Context, envID, userID stri
 // itself carrying more than the ID.
 type expandedUser struct{ v UserWithPopulation }
 
-func (x *expandedUser) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+func (x *expandedUser) decodeFrom(dec *jsontext.Decoder) error {
 	raw, err := dec.ReadValue()
 	if err != nil {
 		return err
@@ -333,7 +314,7 @@ func (x *expandedUser) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 		Population *Population `json:"population"`
 	}
 	if e, ok := user.Extra["_embedded"]; ok {
-		if err := json.Unmarshal(e, &embedded, decodeOptions); err != nil {
+		if err := jsonv2.Unmarshal(e, &embedded, decodeOptions); err != nil {
 			return fmt.Errorf("_embedded: %w", err)
 		}
 		delete(user.Extra, "_embedded")
@@ -345,7 +326,7 @@ func (x *expandedUser) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 	if pop == nil && user.Population != nil && len(user.Population.Extra) > 0 {
 		// Inline: the population member is the population itself.
 		pop = &Population{ID: user.Population.ID}
-		b, err := json.Marshal(user.Population.Extra)
+		b, err := jsonv2.Marshal(user.Population.Extra)
 		if err == nil {
 			err = unmarshalV1(b, pop)
 		}

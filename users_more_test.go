@@ -2,13 +2,12 @@ package pingone
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
-
-	"github.com/go-json-experiment/json/jsontext"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -21,8 +20,8 @@ func TestUserWriteRequests(t *testing.T) {
 	// A user as Get returns it, changed and sent back whole.
 	read := wantUser()
 	read.Email = "ada@example.org"
-	read.Extra["title"] = jsontext.Value(`"Countess"`)
-	read.Extra["emailVerified"] = jsontext.Value(`true`) // read-only: not sent back
+	read.Extra["title"] = json.RawMessage(`"Countess"`)
+	read.Extra["emailVerified"] = json.RawMessage(`true`) // read-only: not sent back
 	popJSON := strings.TrimSuffix(strings.TrimSpace(populationJSON), "}")
 	tests := []requestCase{
 		{
@@ -51,8 +50,8 @@ func TestUserWriteRequests(t *testing.T) {
 			name: "Patch clears with null and sets Extra", resp: ok(userJSON),
 			call: func(ctx context.Context, c *Client) (any, error) {
 				return c.Users.Patch(ctx, testEnv, testUser, &UserPatch{Username: ptr("ada2"), ExternalID: ptr(""),
-					Name: &UserName{Given: "Ada"}, Extra: map[string]jsontext.Value{"title": jsontext.Value(`"Countess"`),
-						"email": jsontext.Value(`"dropped@example.com"`), "password": jsontext.Value(`{"value":"x"}`)}})
+					Name: &UserName{Given: "Ada"}, Extra: map[string]json.RawMessage{"title": json.RawMessage(`"Countess"`),
+						"email": json.RawMessage(`"dropped@example.com"`), "password": json.RawMessage(`{"value":"x"}`)}})
 			},
 			want: sent{Method: "PATCH", Path: userPath, Header: jsonHeaders,
 				Body: mustJSON(t, `{"username":"ada2","externalId":null,"name":{"given":"Ada"},"title":"Countess"}`)},
@@ -119,7 +118,7 @@ func TestUserWriteInvalidInput(t *testing.T) {
 		"patch nil":          func() error { _, err := c.Users.Patch(ctx, testEnv, testUser, nil); return err },
 		"patch nothing":      func() error { _, err := c.Users.Patch(ctx, testEnv, testUser, &UserPatch{}); return err },
 		"patch only dropped": func() error {
-			_, err := c.Users.Patch(ctx, testEnv, testUser, &UserPatch{Extra: map[string]jsontext.Value{"id": jsontext.Value(`"x"`)}})
+			_, err := c.Users.Patch(ctx, testEnv, testUser, &UserPatch{Extra: map[string]json.RawMessage{"id": json.RawMessage(`"x"`)}})
 			return err
 		},
 		"patch clear username": func() error {

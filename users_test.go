@@ -2,13 +2,13 @@ package pingone
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"testing"
 	"time"
 
-	"github.com/go-json-experiment/json/jsontext"
 	"github.com/jarcoal/httpmock"
 )
 
@@ -33,7 +33,7 @@ func wantUser() *User {
 		ID: testUser, Environment: &Ref{ID: testEnv}, Username: "ada", Email: "ada@example.com",
 		Name: UserName{Given: "Ada", Family: "Lovelace"}, Population: &Ref{ID: testPop}, Enabled: true,
 		Lifecycle: UserLifecycle{Status: "ACCOUNT_OK"}, CreatedAt: ts, UpdatedAt: ts,
-		Extra: map[string]jsontext.Value{"mfaEnabled": jsontext.Value("false")},
+		Extra: map[string]json.RawMessage{"mfaEnabled": json.RawMessage("false")},
 	}
 }
 

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/seedb6d25dc8/pingone"
@@ -18,13 +17,8 @@ import (
 
 func variantClient(t *testing.T, opts ...pingonetest.Option) (*pingonetest.Server, *pingone.Client) {
 	t.Helper()
-	srv := pingonetest.NewServer(opts...)
-	t.Cleanup(srv.Close)
-	c, err := srv.Client(pingone.WithRetryPolicy(pingone.RetryPolicy{MaxRetries: 2, MinWait: time.Millisecond, MaxWait: time.Millisecond}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return srv, c
+	tn := newTenant(t, seed{}, opts...)
+	return tn.srv, tn.c
 }
 
 // TestEnsureUnderNameRules: duplicates are 409 or 400, names unique ignoring case or not; Ensure

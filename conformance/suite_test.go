@@ -17,7 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-json-experiment/json/jsontext"
 	"github.com/seedb6d25dc8/pingone"
 	"github.com/seedb6d25dc8/pingone/pingonetest"
 )
@@ -190,7 +189,7 @@ func (s *suite) deleteLater(t *testing.T, popID string) {
 }
 
 // createUser creates a user of this run in pop and deletes it when the test ends.
-func (s *suite) createUser(t *testing.T, label string, pop *pingone.Population, extra map[string]jsontext.Value) *pingone.User {
+func (s *suite) createUser(t *testing.T, label string, pop *pingone.Population, extra map[string]json.RawMessage) *pingone.User {
 	t.Helper()
 	u, err := s.tg.c.Users.Create(t.Context(), s.tg.env, &pingone.User{
 		Username: s.prefix + "-" + label, Email: label + "@" + s.run + ".conformance.example.com",
@@ -789,7 +788,7 @@ func (s *suite) filters(t *testing.T) {
 	ctx, c, env := t.Context(), s.tg.c, s.tg.env
 	pop := s.createPopulation(t, &pingone.Population{Name: s.name(`filters "quoted" \ back`)})
 	phone := "+1555" + fmt.Sprint(time.Now().UnixNano()%1e7 + 1e7)[1:]
-	u := s.createUser(t, "filters", pop, map[string]jsontext.Value{"mobilePhone": jsontext.Value(mustQuote(phone))})
+	u := s.createUser(t, "filters", pop, map[string]json.RawMessage{"mobilePhone": json.RawMessage(mustQuote(phone))})
 	values := map[string]map[string]string{
 		"populations": {"id": pop.ID, "name": pop.Name},
 		"users": {"username": u.Username, "email": u.Email, "name.given": u.Name.Given, "name.family": u.Name.Family,

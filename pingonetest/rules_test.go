@@ -1,13 +1,13 @@
 package pingonetest_test
 
 import (
+	"encoding/json"
 	"errors"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
 
-	"github.com/go-json-experiment/json/jsontext"
 	"github.com/google/go-cmp/cmp"
 	"github.com/seedb6d25dc8/pingone"
 	"github.com/seedb6d25dc8/pingone/pingonetest"
@@ -151,7 +151,7 @@ func TestUserBodies(t *testing.T) {
 	srv, c := setup(t)
 	ctx, env := t.Context(), srv.EnvironmentID
 	u, err := c.Users.Create(ctx, env, &pingone.User{Username: "ada", Email: "ada@acme.com", Name: pingone.UserName{Given: "Ada", Family: "Lovelace"},
-		Extra: map[string]jsontext.Value{"mobilePhone": jsontext.Value(`"+15550100"`), "nickname": jsontext.Value(`"countess"`)}})
+		Extra: map[string]json.RawMessage{"mobilePhone": json.RawMessage(`"+15550100"`), "nickname": json.RawMessage(`"countess"`)}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,12 +8,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/jarcoal/httpmock"
 	"github.com/seedb6d25dc8/pingone"
 	"golang.org/x/oauth2"
 )
@@ -326,90 +323,4 @@ func TestListMemoryFlat(t *testing.T) {
 		t.Errorf("live heap grew to %d bytes (from %d) while listing; want under %d more", peak, base.HeapAlloc, bound)
 	}
 	t.Logf("live heap while listing 100,000: peak %d KiB (start %d KiB)", peak>>10, base.HeapAlloc>>10)
-}
-
-// TestOneTokenFor1000ConcurrentFirstCalls: a cold client fetches one token for 1,000 callers.
-func TestOneTokenFor1000ConcurrentFirstCalls(t *testing.T) {
-	var fetches atomic.Int32
-	srv := NewServer(func(inner http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.URL.Path == "/"+EnvID+"/as/token" {
-				fetches.Add(1)
-				time.Sleep(10 * time.Millisecond)
-				w.Header().Set("Content-Type", "application/json")
-				_, _ = w.Write([]byte(`{"access_token":"t","token_type":"Bearer","expires_in":3600}`))
-				return
-			}
-			inner.ServeHTTP(w, r)
-		})
-	})
-	defer srv.Close()
-	c, err := pingone.NewWorkerClient("", EnvID, "id", "secret", pingone.WithBaseURL(srv.BaseURL()), pingone.WithAuthURL(srv.URL))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	var failed atomic.Int32
-	for range 1000 {
-		wg.Go(func() {
-			if err := c.Populations.Delete(t.Context(), EnvID, PopID); err != nil {
-				failed.Add(1)
-			}
-		})
-	}
-	wg.Wait()
-	if fetches.Load() != 1 || failed.Load() != 0 {
-		t.Errorf("token fetches %d, failed calls %d; want 1 and 0", fetches.Load(), failed.Load())
-	}
-}
-
-// TestConnectionReuse: 1,000 sequential calls use one TCP connection.
-func TestConnectionReuse(t *testing.T) {
-	srv := NewServer()
-	defer srv.Close()
-	c, err := pingone.NewClient("", oauth2.StaticTokenSource(&oauth2.Token{AccessToken: token}), pingone.WithBaseURL(srv.BaseURL()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range 1000 {
-		var err error
-		switch i % 3 {
-		case 0:
-			_, err = c.Populations.Get(t.Context(), EnvID, PopID)
-		case 1:
-			err = c.Populations.Delete(t.Context(), EnvID, PopID)
-		default:
-			_, err = c.Populations.ListPage(t.Context(), EnvID, &pingone.ListOptions{Limit: 5})
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	if n := srv.Conns.Load(); n != 1 {
-		t.Errorf("TCP connections = %d, want 1", n)
-	}
-}
-
-// TestSuccessPathPaysNothingForRetries: retries on or off, and no logger, a successful call
-// allocates the same. It runs on an in-memory transport, so only the client's allocations count.
-func TestSuccessPathPaysNothingForRetries(t *testing.T) {
-	mk := func(opts ...pingone.Option) *pingone.Client {
-		mt := httpmock.NewMockTransport()
-		mt.RegisterNoResponder(httpmock.NewStringResponder(http.StatusNoContent, ""))
-		base := []pingone.Option{pingone.WithBaseURL("https://api.pingone.eu/v1"), pingone.WithHTTPClient(&http.Client{Transport: mt})}
-		c, err := pingone.NewClient("", oauth2.StaticTokenSource(&oauth2.Token{AccessToken: token}), append(base, opts...)...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c
-	}
-	on, off := mk(), mk(pingone.WithRetryPolicy(pingone.RetryPolicy{MaxRetries: 0}))
-	allocs := func(c *pingone.Client) float64 {
-		return testing.AllocsPerRun(200, func() { _ = c.Populations.Delete(context.Background(), EnvID, PopID) })
-	}
-	a, b := allocs(on), allocs(off)
-	if a > b {
-		t.Errorf("a successful call allocates %.1f with retries on, %.1f with them off", a, b)
-	}
-	t.Logf("allocations per Delete on an in-memory transport: %.1f (retries on), %.1f (off)", a, b)
 }

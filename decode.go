@@ -1,0 +1,249 @@
+package pingone
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+)
+
+// decodeOptions make every decode tolerant of what a server or proxy may send: a repeated member
+// or a stray invalid UTF-8 byte never fails a read.
+var decodeOptions = jsonv2.JoinOptions(jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+
+// unmarshalV1 lets encoding/json users get the same tolerant decoding.
+func unmarshalV1(b []byte, v decoder) error {
+	dec := jsontext.NewDecoder(bytes.NewReader(b), decodeOptions)
+	return v.decodeFrom(dec)
+}
+
+// decodeObject reads one JSON object (or null), calling member with each unescaped name; member
+// must consume the value.
+func decodeObject(dec *jsontext.Decoder, member func(name []byte) error) error {
+	if open, err := enter(dec, '{', "object"); !open {
+		return err
+	}
+	for dec.PeekKind() != '}' {
+		raw, err := dec.ReadValue() // a name: its quoted bytes, without allocating
+		if err != nil {
+			return err
+		}
+		// name aliases the decoder's buffer, which the next read may overwrite: member must
+		// compare or copy it before reading the value (keepExtra copies it first).
+		name := raw[1 : len(raw)-1]
+		if bytes.IndexByte(name, '\\') >= 0 {
+			if name, err = jsontext.AppendUnquote(nil, raw); err != nil {
+				return err
+			}
+		}
+		if err := member(name); err != nil {
+			return atPointer(dec, err)
+		}
+	}
+	_, err := dec.ReadToken()
+	return err
+}
+
+// enter reads the token that opens a JSON object ('{') or array ('['). It reports false, with
+// no error, for null, which reads as an empty one.
+func enter(dec *jsontext.Decoder, kind jsontext.Kind, what string) (bool, error) {
+	tok, err := dec.ReadToken()
+	if err != nil {
+		return false, err
+	}
+	switch tok.Kind() {
+	case kind:
+		return true, nil
+	case 'n':
+		return false, nil
+	}
+	return false, fmt.Errorf("want a JSON %s, got %v", what, tok.Kind())
+}
+
+// decodeArray reads one JSON array (or null), calling elem for each element.
+func decodeArray(dec *jsontext.Decoder, elem func() error) error {
+	if open, err := enter(dec, '[', "array"); !open {
+		return err
+	}
+	for dec.PeekKind() != ']' {
+		if err := elem(); err != nil {
+			return err
+		}
+	}
+	_, err := dec.ReadToken()
+	return err
+}
+
+// pointerError says where in the document decoding failed, as a JSON pointer such as
+// "/_embedded/users/3/name". (Not the member name decodeObject saw: its bytes alias the decoder's
+// buffer and may have been overwritten by the time an error comes back.)
+type pointerError struct {
+	at  jsontext.Pointer
+	err error
+}
+
+func (e *pointerError) Error() string {
+	return "at " + strconv.Quote(string(e.at)) + ": " + e.err.Error()
+}
+
+func (e *pointerError) Unwrap() error { return e.err }
+
+// atPointer wraps err with the decoder's position, once: the innermost object knows it best.
+func atPointer(dec *jsontext.Decoder, err error) error {
+	var pe *pointerError
+	if errors.As(err, &pe) {
+		return err
+	}
+	return &pointerError{at: dec.StackPointer(), err: err}
+}
+
+// keepExtra stores the next value under name in m, allocating m on first use.
+func keepExtra(dec *jsontext.Decoder, m map[string]json.RawMessage, name []byte) (map[string]json.RawMessage, error) {
+	// Copy the name before reading on: name aliases the decoder's buffer, which ReadValue may
+	// refill or shift, and a garbled key would make Update erase the real member.
+	key := string(name)
+	v, err := dec.ReadValue()
+	if err != nil {
+		return m, err
+	}
+	if !v.IsValid() {
+		// The decoder tolerates invalid UTF-8 and repeated names; Extra holds only valid JSON
+		// (so Update can send it back), with invalid bytes replaced as in decoded strings.
+		var x any
+		if jsonv2.Unmarshal(v, &x, decodeOptions) != nil {
+			return m, nil
+		}
+		if v, err = jsonv2.Marshal(x, jsonv2.Deterministic(true)); err != nil {
+			return m, nil
+		}
+	}
+	if m == nil {
+		m = make(map[string]json.RawMessage, 1)
+	}
+	if !utf8.ValidString(key) {
+		key = strings.ToValidUTF8(key, "\uFFFD") // as the decoder does for string values
+	}
+	m[key] = json.RawMessage(v.Clone()) // the decoder reuses its buffer
+	return m, nil
+}
+
+func readString(dec *jsontext.Decoder) (string, error) {
+	tok, err := dec.ReadToken()
+	if err != nil {
+		return "", err
+	}
+	switch tok.Kind() {
+	case '"':
+		return tok.String(), nil
+	case 'n':
+		return "", nil
+	case '0', 't', 'f':
+		return tok.String(), nil // a scalar where a string was documented: keep its text
+	}
+	return "", fmt.Errorf("want a string, got %v", tok.Kind())
+}
+
+// readBool accepts true/false, and "true"/"false" since one PingOne table types default as a string.
+func readBool(dec *jsontext.Decoder) (bool, error) {
+	tok, err := dec.ReadToken()
+	if err != nil {
+		return false, err
+	}
+	switch tok.Kind() {
+	case 't', 'f':
+		return tok.Bool(), nil
+	case 'n':
+		return false, nil
+	case '"':
+		return strconv.ParseBool(strings.TrimSpace(tok.String()))
+	}
+	return false, fmt.Errorf("want a boolean, got %v", tok.Kind())
+}
+
+// readInt accepts 2, 2.0 and "2": the spec types counts as number.
+func readInt(dec *jsontext.Decoder) (int, error) {
+	tok, err := dec.ReadToken()
+	if err != nil {
+		return 0, err
+	}
+	switch tok.Kind() {
+	case 'n':
+		return 0, nil
+	case '0':
+		if n, err := tok.Int(); err == nil && n >= math.MinInt && n <= math.MaxInt {
+			return int(n), nil
+		}
+		f, err := tok.Float()
+		if err != nil || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
+			return 0, fmt.Errorf("want an integer, got %s", tok.String())
+		}
+		return int(f), nil
+	case '"':
+		f, err := strconv.ParseFloat(strings.TrimSpace(tok.String()), 64)
+		if err != nil || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
+			return 0, fmt.Errorf("want an integer, got %q", tok.String())
+		}
+		return int(f), nil
+	}
+	return 0, fmt.Errorf("want a number, got %v", tok.Kind())
+}
+
+// readTime reads a timestamp. PingOne documents RFC 3339; nearby forms its sources show are read
+// too (no zone, taken as UTC; a space for the T; a zone without a colon). Any other value does not
+// fail the read: the time stays zero and the raw value goes to extra under name, so nothing
+// PingOne sent is lost (being read-only, it is never sent back).
+func readTime(dec *jsontext.Decoder, extra map[string]json.RawMessage, name string) (time.Time, map[string]json.RawMessage, error) {
+	if k := dec.PeekKind(); k != '"' && k != 'n' {
+		extra, err := keepExtra(dec, extra, []byte(name))
+		return time.Time{}, extra, err
+	}
+	s, err := readString(dec)
+	if err != nil || s == "" {
+		return time.Time{}, extra, err
+	}
+	for _, layout := range [...]string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999Z0700", "2006-01-02T15:04:05.999999999",
+		"2006-01-02 15:04:05.999999999Z07:00", "2006-01-02 15:04:05.999999999Z0700", "2006-01-02 15:04:05.999999999"} {
+		if t, err := time.Parse(layout, strings.TrimSpace(s)); err == nil {
+			return t, extra, nil
+		}
+	}
+	raw, _ := jsontext.AppendQuote(nil, s) // invalid UTF-8 was already replaced by the decoder
+	if extra == nil {
+		extra = make(map[string]json.RawMessage, 1)
+	}
+	extra[name] = json.RawMessage(raw)
+	return time.Time{}, extra, nil
+}
+
+func readRef(dec *jsontext.Decoder) (*Ref, error) {
+	if dec.PeekKind() == 'n' {
+		_, err := dec.ReadToken()
+		return nil, err
+	}
+	r := new(Ref)
+	return r, r.decodeFrom(dec)
+}
+
+func readStrings(dec *jsontext.Decoder) ([]string, error) {
+	if open, err := enter(dec, '[', "array"); !open {
+		return nil, err
+	}
+	out := []string{}
+	for dec.PeekKind() != ']' {
+		s, err := readString(dec)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	_, err := dec.ReadToken()
+	return out, err
+}

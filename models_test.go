@@ -1,0 +1,71 @@
+package pingone
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestModelsRoundTripThroughEncodingJSON checks that encoding/json keeps every field of a model,
+// read-only ones and Extra included: json.Marshal then json.Unmarshal gives the value back.
+func TestModelsRoundTripThroughEncodingJSON(t *testing.T) {
+	at := time.Date(2026, 3, 23, 16, 34, 44, 760_000_000, time.UTC)
+	extra := map[string]json.RawMessage{"riskScore": json.RawMessage(`7`), "newFeature": json.RawMessage(`{"on":true,"levels":[1,2]}`)}
+	pop := &Population{ID: "p1", Environment: &Ref{ID: "e1"}, Name: "Staff", Description: "d", Default: true, UserCount: 3,
+		PasswordPolicy: &Ref{ID: "pp", Extra: map[string]json.RawMessage{"name": json.RawMessage(`"Standard"`)}}, Theme: &Ref{},
+		PreferredLanguage: "en", AlternativeIdentifiers: []string{}, CreatedAt: at, UpdatedAt: at.Add(time.Hour), Extra: extra}
+	// An unreadable timestamp is kept in Extra under its own name, and must come back there.
+	odd := &Population{Name: "Odd", Extra: map[string]json.RawMessage{"createdAt": json.RawMessage(`"23/03/2026"`)}}
+	user := &User{ID: "u1", Environment: &Ref{ID: "e1"}, Username: "ada", Email: "ada@example.org",
+		Name: UserName{Given: "Ada", Family: "Lovelace"}, ExternalID: "x1", Population: &Ref{ID: "p1"}, Enabled: true,
+		Lifecycle: UserLifecycle{Status: LifecycleAccountOK}, CreatedAt: at, Extra: extra}
+	tests := []struct {
+		name     string
+		in, back any
+		wantKeys []string // members json.Marshal must write, Extra ones included
+	}{
+		{"population", pop, new(Population), []string{"id", "environment", "name", "userCount", "theme", "alternativeIdentifiers", "createdAt", "riskScore", "newFeature"}},
+		{"unreadable timestamp", odd, new(Population), []string{"name", "createdAt"}},
+		{"user", user, new(User), []string{"id", "username", "name", "population", "enabled", "lifecycle", "riskScore"}},
+		{"ref", &Ref{ID: "t", Extra: extra}, new(Ref), []string{"id", "riskScore", "newFeature"}},
+		{"zero population", &Population{}, new(Population), []string{"name", "default", "userCount"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := json.Marshal(tt.in)
+			if err != nil {
+				t.Fatalf("json.Marshal: %v", err)
+			}
+			var members map[string]json.RawMessage
+			if err := json.Unmarshal(b, &members); err != nil {
+				t.Fatalf("json.Marshal wrote %s: %v", b, err)
+			}
+			for _, k := range tt.wantKeys {
+				if _, ok := members[k]; !ok {
+					t.Errorf("json.Marshal left out %q: %s", k, b)
+				}
+			}
+			if err := json.Unmarshal(b, tt.back); err != nil {
+				t.Fatalf("json.Unmarshal: %v", err)
+			}
+			if diff := cmp.Diff(tt.in, tt.back, sameJSON); diff != "" {
+				t.Errorf("round trip (-want +got):\n%s\n%s", diff, b)
+			}
+		})
+	}
+}
+
+// TestMarshalSkipsUnsendableExtra checks that json.Marshal never writes an Extra member that is not
+// valid JSON, nor one that repeats a member it has written.
+func TestMarshalSkipsUnsendableExtra(t *testing.T) {
+	p := Population{Name: "Staff", Extra: map[string]json.RawMessage{"name": json.RawMessage(`"other"`), "bad": json.RawMessage(`{`), "ok": json.RawMessage(`1`)}}
+	b, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"name":"Staff","default":false,"userCount":0,"ok":1}`; string(b) != want {
+		t.Errorf("json.Marshal = %s, want %s", b, want)
+	}
+}

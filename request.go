@@ -1,0 +1,327 @@
+package pingone
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+	"github.com/hashicorp/go-retryablehttp"
+)
+
+// maxBody caps a successful response body. A page of 1,000 populations is under 1 MiB; anything
+// far larger is a broken or hostile server, and reading it whole would exhaust memory.
+const maxBody = 32 << 20
+
+// decoder is a response body type that decodes itself from a jsontext stream. The method is
+// unexported so that the jsontext types never reach the public API.
+type decoder interface {
+	decodeFrom(*jsontext.Decoder) error
+}
+
+// encoder is a request body that encodes itself without reflection (a model's writeBody).
+type encoder interface {
+	appendJSON(dst []byte) ([]byte, error)
+}
+
+// callOpts are what one call adds to the common request path.
+type callOpts struct {
+	contentType string  // the body's media type, instead of application/json
+	hide        secrets // credentials the body carries, redacted from every error like the client secret
+	paced       bool    // a bulk job's move: a 429 goes back to the job's pacer instead of being retried
+}
+
+// set puts the call's headers on an attempt's request.
+func (o *callOpts) set(h http.Header) {
+	if o != nil && o.contentType != "" {
+		h["Content-Type"] = []string{o.contentType}
+	}
+}
+
+// isPaced reports whether a bulk job paces the call.
+func (o *callOpts) isPaced() bool { return o != nil && o.paced }
+
+// secrets returns the credentials the call's body carries.
+func (o *callOpts) secrets() secrets {
+	if o == nil {
+		return nil
+	}
+	return o.hide
+}
+
+// call is a non-list request that decodes a T: the building block of every Get, Create and Update.
+func call[T any, PT interface {
+	*T
+	decoder
+}](ctx context.Context, c *Client, method string, body any, segs ...string) (*T, error) {
+	u, err := c.endpoint(segs...)
+	if err != nil {
+		return nil, err
+	}
+	out := new(T)
+	if err := c.do(ctx, method, u, body, PT(out)); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// endpoint builds an API URL from alternating literal segments and IDs. Every ID is checked and
+// path-escaped, so "../x" or "a/b" can never address another resource.
+func (c *Client) endpoint(segs ...string) (*url.URL, error) {
+	n := len(c.base.Path)
+	for i, s := range segs {
+		if i%2 == 1 {
+			if err := checkSegment(strings.TrimSuffix(segs[i-1], "s")+" ID", s); err != nil {
+				return nil, err
+			}
+		}
+		n += 1 + len(s)
+	}
+	// One allocation for the path: this runs on every call.
+	b := make([]byte, 0, n)
+	b = append(b, c.base.Path...)
+	escaped := false
+	for _, s := range segs {
+		b = append(append(b, '/'), s...)
+		escaped = escaped || url.PathEscape(s) != s
+	}
+	u := *c.base
+	u.Path = string(b)
+	if escaped {
+		var e strings.Builder
+		e.WriteString(c.base.EscapedPath())
+		for _, s := range segs {
+			e.WriteString("/" + url.PathEscape(s))
+		}
+		u.RawPath = e.String()
+	}
+	return &u, nil
+}
+
+// checkSegment refuses IDs that are empty or could change which resource a path addresses.
+func checkSegment(what, id string) error {
+	switch {
+	case id == "":
+		return invalidArgf("empty %s", what)
+	case id == "." || id == ".." || strings.Contains(id, ".."):
+		return invalidArgf("bad %s %q: must not contain \"..\"", what, id)
+	case strings.ContainsAny(id, "/?#%\\"):
+		return invalidArgf("bad %s %q: must not contain '/', '?', '#', '%%' or '\\'", what, id)
+	case strings.ContainsFunc(id, func(r rune) bool { return unicode.IsControl(r) || unicode.IsSpace(r) || r == unicode.ReplacementChar }):
+		return invalidArgf("bad %s %q: must not contain spaces or control characters", what, id)
+	}
+	return nil
+}
+
+// sameOrigin reports whether u is on the API's scheme and host, the only place the bearer token goes.
+func (c *Client) sameOrigin(u *url.URL) bool {
+	return u.Scheme == c.base.Scheme && strings.EqualFold(u.Host, c.base.Host)
+}
+
+// do is the single request path: it encodes in, authenticates, sends with retries, maps non-2xx
+// responses to *APIError and decodes a 2xx body into out (when out is not nil).
+func (c *Client) do(ctx context.Context, method string, u *url.URL, in any, out decoder) error {
+	return c.send(ctx, method, u, in, out, nil)
+}
+
+// send is do with what one call adds (a media type, secrets its body carries, bulk pacing); opts
+// may be nil. Each attempt goes through the call's retrier (retry.go); around it, send refreshes
+// the token once on a 401 and waits out eventual consistency (WithEventualConsistency).
+func (c *Client) send(ctx context.Context, method string, u *url.URL, in any, out decoder, opts *callOpts) error {
+	if !c.sameOrigin(u) {
+		return fmt.Errorf("pingone: refusing to send credentials to %s://%s, which is not the API host", u.Scheme, u.Host)
+	}
+	var body []byte
+	if in != nil {
+		var err error
+		if e, ok := in.(encoder); ok {
+			body, err = e.appendJSON(make([]byte, 0, 512)) // a model's write body, without reflection; one buffer
+		} else {
+			body, err = json.Marshal(in)
+		}
+		if err != nil {
+			return fmt.Errorf("pingone: encode %s %s body: %w", method, u.Path, err)
+		}
+	}
+	if ctx == nil {
+		return invalidArgf("nil context")
+	}
+	r := c.retrier(ctx, method, u.Path, opts.isPaced())
+	defer c.retriers.Put(r)
+	refreshed := false
+	var waited, wait time.Duration // waiting out eventual consistency
+	for {
+		bearer, err := c.tokens.get(ctx)
+		if err != nil {
+			return err
+		}
+		// A next page link is the server's choice, and the server knows the token: the path
+		// and a transport error's URL may echo it.
+		// (Built only when needed: the forms of a secret cost allocations.)
+		if r.log {
+			r.path = c.secretsOf(bearer, opts.secrets()).redact(u.Path)
+		}
+		req, err := c.newRequest(ctx, method, u, bearer, body)
+		if err != nil {
+			return c.secretsOf(bearer, opts.secrets()).redactErr(fmt.Errorf("pingone: %s %s: %w", method, u.Path, err))
+		}
+		c.corr.set(req.Header)
+		opts.set(req.Header)
+		resp, err := r.rc.Do(req)
+		if err != nil {
+			return c.secretsOf(bearer, opts.secrets()).redactErr(fmt.Errorf("pingone: %s %s: %w", method, u.Path, err))
+		}
+		if resp.StatusCode == http.StatusUnauthorized && c.tokens.refreshable && !refreshed {
+			// The token may have been revoked or expired early: drop it and try once more
+			// with a new one. A second 401 is the caller's.
+			drain(resp.Body)
+			c.tokens.invalidate(bearer)
+			refreshed = true
+			continue
+		}
+		err = c.handle(resp, method, u.Path, out, bearer, opts.secrets())
+		if c.settle.transient(method, err) {
+			var more bool
+			if wait, more = c.settle.next(waited, wait); more {
+				if werr := sleepCtx(ctx, wait); werr != nil {
+					return fmt.Errorf("%w (stopped waiting for it to pass: %w)", err, werr)
+				}
+				waited += wait
+				continue
+			}
+		}
+		return err
+	}
+}
+
+// newRequest builds one attempt's request. It fills http.Request directly rather than through
+// http.NewRequest, which would format and re-parse the URL, and puts every header value in one
+// backing array: this runs on every call.
+func (c *Client) newRequest(ctx context.Context, method string, u *url.URL, bearer string, body []byte) (*retryablehttp.Request, error) {
+	vals := [...]string{bearer, "application/json", c.userAgent}
+	hdr := http.Header{"Authorization": vals[0:1:1], "Accept": vals[1:2:2], "User-Agent": vals[2:3:3]}
+	if body != nil {
+		hdr["Content-Type"] = vals[1:2:2]
+	}
+	hr := (&http.Request{Method: method, URL: u, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, Header: hdr, Host: u.Host}).WithContext(ctx)
+	req, err := retryablehttp.FromRequest(hr)
+	if err != nil {
+		return nil, err
+	}
+	if body == nil {
+		req.Body = http.NoBody // as http.NewRequest would, for transports that read it
+		return req, nil
+	}
+	return req, req.SetBody(body)
+}
+
+// handle turns a response into an error or a decoded body, and always closes the body.
+func (c *Client) handle(resp *http.Response, method, path string, out decoder, bearer string, extra secrets) error {
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		defer drain(resp.Body)
+		return newAPIError(resp, method, path, c.secretsOf(bearer, extra))
+	}
+	if out == nil || resp.StatusCode == http.StatusNoContent {
+		if resp.ContentLength == 0 {
+			_ = resp.Body.Close() // nothing to drain, so no timer to arm
+		} else {
+			drain(resp.Body)
+		}
+		return nil
+	}
+	bd, _ := c.decoders.Get().(*bodyDecoder)
+	if bd == nil {
+		bd = &bodyDecoder{}
+		bd.dec = jsontext.NewDecoder(&bd.body, decodeOptions)
+	}
+	bd.body = cappedReader{r: resp.Body, n: maxBody}
+	bd.dec.Reset(&bd.body, decodeOptions)
+	var err error
+	if bd.dec.PeekKind() == 'n' {
+		err = errNullBody // a decoder would read null as a zero value: an empty population, no error
+	} else {
+		err = out.decodeFrom(bd.dec)
+	}
+	tooLarge := bd.body.n < 0
+	if bd.body.eof {
+		_ = resp.Body.Close() // nothing left to drain
+	} else {
+		drain(resp.Body)
+	}
+	bd.body.r = nil // the pool must not keep the response alive
+	c.decoders.Put(bd)
+	if err != nil {
+		if tooLarge {
+			err = fmt.Errorf("body larger than %d bytes", maxBody)
+		}
+		// A decode error may quote what the server sent, which may echo a credential.
+		hide := c.secretsOf(bearer, extra)
+		// The path may be a next link the server chose, echoing the token too.
+		return hide.redactErr(fmt.Errorf("pingone: %s %s: decode %d response (correlation id %q): %w", method, hide.redact(path), resp.StatusCode, hide.redact(resp.Header.Get("Correlation-Id")), hide.redactErr(err)))
+	}
+	return nil
+}
+
+// secretsOf returns what an error built from a response must not hold: the bearer token the
+// request carried, the client secret and the call's own (extra), in every form a server could echo them.
+func (c *Client) secretsOf(bearer string, extra secrets) secrets {
+	return append(append(secretForms(strings.TrimPrefix(bearer, "Bearer ")), c.hide...), extra...)
+}
+
+// bodyDecoder is a pooled JSON decoder with the capped reader it reads from; reusing both saves
+// the decoder's buffer on every response.
+type bodyDecoder struct {
+	dec  *jsontext.Decoder
+	body cappedReader
+}
+
+// cappedReader fails once more than n bytes have been read, and notes when r reached its end.
+type cappedReader struct {
+	r   io.Reader
+	n   int64
+	eof bool
+}
+
+var (
+	errBodyTooLarge = errors.New("response body too large")
+	errNullBody     = errors.New("body is null, not a JSON object")
+)
+
+func (c *cappedReader) Read(p []byte) (int, error) {
+	if c.n < 0 {
+		return 0, errBodyTooLarge
+	}
+	if int64(len(p)) > c.n+1 {
+		p = p[:c.n+1]
+	}
+	n, err := c.r.Read(p)
+	c.n -= int64(n)
+	c.eof = err == io.EOF
+	if c.n < 0 {
+		return n, errBodyTooLarge
+	}
+	return n, err
+}
+
+// drainTimeout bounds how long drain waits for the rest of a body.
+const drainTimeout = time.Second
+
+// drain reads what is left of a body (up to 64 KiB, for up to drainTimeout) so the connection can
+// be reused, then closes it. A server that stalls after its answer costs one connection, never a
+// hung call: closing the body ends a read blocked on it.
+func drain(body io.ReadCloser) {
+	if body == http.NoBody {
+		return
+	}
+	t := time.AfterFunc(drainTimeout, func() { _ = body.Close() })
+	_, _ = io.Copy(io.Discard, io.LimitReader(body, 64<<10))
+	t.Stop()
+	_ = body.Close()
+}

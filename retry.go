@@ -1,0 +1,345 @@
+package pingone
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+)
+
+// RetryPolicy says how often and how long to retry. A 429 is retried for every method; 408, 500,
+// 502, 503, 504 and connection errors for GET, PUT and DELETE only. Waits grow exponentially from
+// MinWait with jitter, up to MaxWait; a Retry-After header is honoured (capped at MaxWait). Every
+// wait ends at once when the call's ctx is done. After the last attempt the caller gets the
+// *APIError of the last response.
+type RetryPolicy struct {
+	MaxRetries int           // retries after the first attempt; 0 turns retries off
+	MinWait    time.Duration // first backoff; 0 means 500 ms
+	MaxWait    time.Duration // longest single wait, a bulk job's pause after a 429 included; 0 means 30 s
+}
+
+// DefaultRetryPolicy returns the policy a Client uses unless told otherwise: 4 retries, waits from
+// 500 ms up to 30 s.
+func DefaultRetryPolicy() RetryPolicy {
+	return RetryPolicy{MaxRetries: 4, MinWait: 500 * time.Millisecond, MaxWait: 30 * time.Second}
+}
+
+// WithRetryPolicy replaces the default retry policy; RetryPolicy{MaxRetries: 0} turns retries off.
+func WithRetryPolicy(p RetryPolicy) Option { return func(s *settings) { s.retry = &p } }
+
+func (p *RetryPolicy) validate() error {
+	if p.MaxRetries < 0 || p.MinWait < 0 || p.MaxWait < 0 {
+		return invalidArgf("retry policy values must not be negative")
+	}
+	return nil
+}
+
+// retryClass is how one call may be retried. The call decides it (from its method, and whether a
+// bulk job paces it) and hands it to its retrier as data.
+type retryClass uint8
+
+const (
+	// classIdempotent: GET, PUT, DELETE and the token request. A 429, 408, 500, 502, 503, 504
+	// and a dropped connection are retried.
+	classIdempotent retryClass = iota
+	// classCreate: POST and PATCH, whose first attempt may have taken effect. Only a 429 (the
+	// server did nothing) is retried.
+	classCreate
+	// classPaced: a bulk job's move. Retried as classIdempotent, but a 429 goes back to the
+	// job's pacer, which slows every worker down instead of one.
+	classPaced
+)
+
+// classOf returns the retry class of a call with method; paced marks a bulk job's move.
+func classOf(method string, paced bool) retryClass {
+	switch {
+	case !idempotent(method):
+		return classCreate
+	case paced:
+		return classPaced
+	}
+	return classIdempotent
+}
+
+// idempotent reports whether repeating a request is harmless (RFC 9110, section 9.2.2), so it
+// may be retried after a 5xx or a dropped connection. PATCH is not: whether repeating one is
+// harmless depends on the endpoint.
+func idempotent(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPut, http.MethodDelete, http.MethodOptions:
+		return true
+	}
+	return false
+}
+
+// retrier is one call's retry state (its class and its attempt log) and the go-retryablehttp
+// client whose callbacks are bound to it. A Client keeps retriers in a pool and hands one to each
+// call, from its first attempt to its last, so a call allocates nothing for it. The
+// retryablehttp.Client is built once per retrier and never copied (it holds a sync.Once).
+type retrier struct {
+	rc     *retryablehttp.Client
+	class  retryClass
+	logger *slog.Logger // retries are logged here at debug level; nil logs nothing
+
+	// The attempt log, kept only when the call's logger writes debug lines (log).
+	log          bool
+	method, path string
+	n            int
+	start        time.Time
+}
+
+// effective returns the policy p stands for (nil: the default; zero waits: the default waits).
+func (p *RetryPolicy) effective() RetryPolicy {
+	pol := DefaultRetryPolicy()
+	if p != nil {
+		pol.MaxRetries = p.MaxRetries
+		pol.MinWait = cmp.Or(p.MinWait, pol.MinWait)
+		pol.MaxWait = cmp.Or(p.MaxWait, pol.MaxWait)
+	}
+	pol.MaxWait = max(pol.MaxWait, pol.MinWait)
+	return pol
+}
+
+// newRetrier returns a retrier that sends through hc with the policy p (nil: the default).
+func newRetrier(hc *http.Client, p *RetryPolicy) *retrier {
+	pol := p.effective()
+	r := &retrier{}
+	r.rc = &retryablehttp.Client{
+		HTTPClient:   hc,
+		RetryMax:     pol.MaxRetries,
+		RetryWaitMin: pol.MinWait,
+		RetryWaitMax: max(pol.MaxWait, pol.MinWait),
+		CheckRetry:   r.checkRetry,
+		Backoff:      r.backoff,
+		ErrorHandler: giveUp,
+	}
+	return r
+}
+
+// retrier takes a retrier from the pool and sets it up for one call; put it back with
+// c.retriers.Put when the call is done.
+func (c *Client) retrier(ctx context.Context, method, path string, paced bool) *retrier {
+	r := c.retriers.Get().(*retrier)
+	r.class, r.logger = classOf(method, paced), c.logger
+	// Attempt logs cost allocations, so only when a logger would write them.
+	r.log = c.logger != nil && c.logger.Enabled(ctx, slog.LevelDebug)
+	r.method, r.path, r.n = method, path, 0
+	if r.log {
+		r.start = time.Now()
+	}
+	return r
+}
+
+// checkRetry decides whether an attempt is retried, following PingOne's guidance.
+func (r *retrier) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	if r.log {
+		r.attempt(ctx, resp, err)
+	}
+	if err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return false, ctxErr
+		}
+		if r.class == classCreate || errors.Is(err, errCrossHostRedirect) {
+			return false, nil
+		}
+		// go-retryablehttp knows the other errors that a retry cannot fix (bad scheme,
+		// too many redirects, bad header, untrusted certificate).
+		retry, _ := retryablehttp.DefaultRetryPolicy(ctx, nil, err)
+		return retry, nil
+	}
+	retry := false
+	switch resp.StatusCode {
+	case http.StatusTooManyRequests:
+		// The server did nothing: safe for every method. Bulk jobs pace themselves and want
+		// to see the 429 instead.
+		retry = r.class != classPaced
+	case http.StatusRequestTimeout, http.StatusInternalServerError, http.StatusBadGateway,
+		http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		retry = r.class != classCreate
+	}
+	if !retry {
+		// A response that arrived is the server's answer even if ctx ended as it did:
+		// discarding a 2xx would report a change the server made as not made.
+		return false, nil
+	}
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return false, ctxErr
+	}
+	return true, nil
+}
+
+// attempt logs one attempt at debug level.
+func (r *retrier) attempt(ctx context.Context, resp *http.Response, err error) {
+	r.n++
+	attrs := []slog.Attr{slog.String("method", r.method), slog.String("path", r.path),
+		slog.Int("attempt", r.n), slog.Duration("duration", time.Since(r.start))}
+	if resp != nil {
+		attrs = append(attrs, slog.Int("status", resp.StatusCode), slog.String("correlation_id", resp.Header.Get("Correlation-Id")))
+	}
+	if err != nil {
+		var ue *url.Error // its text repeats the URL, query (filters, PII) included
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		attrs = append(attrs, slog.String("error", err.Error()))
+	}
+	r.logger.LogAttrs(ctx, slog.LevelDebug, "pingone: request", attrs...)
+	r.start = time.Now()
+}
+
+// backoff is the wait before a retry, logged when the call has a logger.
+func (r *retrier) backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
+	wait := backoff(minWait, maxWait, attempt, resp)
+	if r.logger != nil && resp != nil {
+		r.logRetry(resp, attempt, wait)
+	}
+	return wait
+}
+
+// backoff honours Retry-After on 429 and 503, and otherwise grows exponentially with jitter.
+func backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
+	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
+		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+			return min(d, maxWait)
+		}
+	}
+	exp := minWait // doubled without overflowing, however large the attempt or the waits
+	for i := 0; i < attempt && exp < maxWait; i++ {
+		exp *= 2
+	}
+	exp = max(min(exp, maxWait), 0)
+	// "Equal jitter": at least half the exponential step, so many clients spread out without
+	// any of them retrying at once.
+	return exp/2 + rand.N(exp/2+1)
+}
+
+// logRetry logs a retry at debug level. A response from a custom transport (a test double, say)
+// may have no Request: then there is no ctx, method or path to log, but still no panic.
+func (r *retrier) logRetry(resp *http.Response, attempt int, wait time.Duration) {
+	ctx := context.Background()
+	attrs := make([]slog.Attr, 0, 5)
+	if req := resp.Request; req != nil && req.URL != nil {
+		ctx = req.Context()
+		// r.path, not the request's: a next page link is the server's choice and may echo the
+		// token (send redacts r.path).
+		path := req.URL.Path // the token request: our own URL
+		if r.method != "" {
+			path = r.path // an API call's, redacted by send when it logs
+		}
+		attrs = append(attrs, slog.String("method", req.Method), slog.String("path", path))
+	}
+	if !r.logger.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
+	attrs = append(attrs, slog.Int("status", resp.StatusCode), slog.Int("retry", attempt+1), slog.Duration("wait", wait))
+	r.logger.LogAttrs(ctx, slog.LevelDebug, "pingone: retrying", attrs...)
+}
+
+// giveUp returns the last response (so the caller gets its *APIError) or the error.
+func giveUp(resp *http.Response, err error, _ int) (*http.Response, error) {
+	if err != nil && resp != nil {
+		drain(resp.Body)
+		resp = nil
+	}
+	return resp, err
+}
+
+// parseRetryAfter reads a Retry-After header given in seconds or as an HTTP date.
+func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
+	if v == "" {
+		return 0, false
+	}
+	if s, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil {
+		if s < 0 {
+			return 0, false
+		}
+		return time.Duration(min(s, 24*3600)) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0), true
+	}
+	return 0, false
+}
+
+// preciseRetryAfter prefers the millisecond retryAfter time PingOne puts in a rate-limit detail's
+// innerError over the whole seconds of the Retry-After header, but never waits longer than the
+// header says, so a skewed clock cannot stretch the wait.
+func preciseRetryAfter(e *APIError, now time.Time) time.Duration {
+	for _, d := range e.Details {
+		s, _ := d.InnerError["retryAfter"].(string)
+		t, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			continue
+		}
+		w := max(t.Sub(now), 0)
+		if e.RetryAfter > 0 && w > e.RetryAfter {
+			return e.RetryAfter
+		}
+		return w
+	}
+	return e.RetryAfter
+}
+
+// WithEventualConsistency makes GET, PUT and DELETE calls ride out PingOne's eventual
+// consistency: a 404 or 403 is retried, with waits growing from 200 ms to 2 s, until the waits
+// add up to d; then the caller gets the last *APIError. PingOne documents that such errors can
+// be transient: its API description attributes a 404, and a 403, to "eventual consistency after
+// a recent environment creation" (a 403 "may occur if the environment doesn't exist" yet), and
+// a role just granted to the worker app takes a moment to apply. PingOne's official Go client
+// retries these for 30 s, the community SDK for 17 s.
+//
+// It is off by default (d = 0), so that a real 404 fails at once. POST is never retried this
+// way. Every wait ends when the call's ctx is done; the error then matches both the *APIError's
+// sentinel (such as ErrNotFound) and the ctx's error.
+func WithEventualConsistency(d time.Duration) Option {
+	return func(s *settings) { s.settleWithin = d }
+}
+
+// settling is how a call waits out PingOne's eventual consistency (WithEventualConsistency).
+type settling struct {
+	within      time.Duration // the waits add up to at most this; 0 turns it off
+	first, most time.Duration // the first wait, doubled each time up to most
+}
+
+// transient reports whether err is an answer that eventual consistency may explain, to a method
+// that is safe to send again.
+func (s settling) transient(method string, err error) bool {
+	var e *APIError
+	return s.within > 0 && method != http.MethodPost && errors.As(err, &e) &&
+		(e.StatusCode == http.StatusNotFound || e.StatusCode == http.StatusForbidden)
+}
+
+// next returns the wait after one of prev, when the waits so far add up to waited, or false once
+// they have used up s.within. Waits are counted, not clocked, so the number of attempts does not
+// depend on how long each one takes.
+func (s settling) next(waited, prev time.Duration) (time.Duration, bool) {
+	left := s.within - waited
+	if left <= 0 {
+		return 0, false
+	}
+	w := s.first
+	if prev > 0 {
+		w = prev * 2
+	}
+	return min(w, s.most, left), true
+}
+
+// sleepCtx waits for d, or until ctx is done.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
