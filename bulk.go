@@ -19,8 +19,11 @@ var ErrDefaultPopulation = errors.New("pingone: the default population cannot be
 
 // BulkOptions configures MoveAll, MoveMany and Retire. A nil *BulkOptions means the defaults.
 type BulkOptions struct {
-	// Concurrency is the most moves in flight (default 8). The job starts there, halves it on
-	// a 429 and adds one back after each run of successes (AIMD).
+	// Concurrency caps the moves in flight (default 64). The job starts at 8 (or the cap, if
+	// lower) and finds the concurrency it needs: it doubles after each run of as many successes
+	// until the first 429, then adds one after each run and halves on a 429 (AIMD). Once 429s
+	// show the server's rate limit, the job also spaces its moves at the rate it learned, so
+	// it meets few further 429s.
 	Concurrency int
 	// Filter narrows MoveAll to users matching this SCIM filter, such as `email ew "@acme.com"`.
 	Filter string
@@ -74,7 +77,7 @@ type BulkFailure struct {
 const moveGrace = 5 * time.Second
 
 const (
-	defaultConcurrency = 8
+	defaultConcurrency = 64 // the cap on moves in flight: 640 moves/s at a 100 ms round trip
 	maxThrottles       = 20 // 429s one user may meet before it counts as failed
 	checkPerUser       = 20 // listed target members MoveMany may read per user it moves
 )

@@ -336,7 +336,11 @@ func httpClient(user *http.Client, timeout time.Duration) *http.Client {
 		hc = *user
 	} else {
 		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.MaxIdleConnsPerHost = 64 // the default of 2 churns connections under concurrency
+		t.MaxIdleConnsPerHost = defaultConcurrency // the default of 2 churns connections under concurrency
+		// Over HTTP/1.1, a worker that sends its next move before the last one's connection is
+		// back in the pool dials another: without a bound a bulk job of 64 workers opened over
+		// 100. Calls beyond the bound wait for a connection; HTTP/2 uses one anyway.
+		t.MaxConnsPerHost = defaultConcurrency
 		hc.Transport = t
 	}
 	if hc.Transport == nil {

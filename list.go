@@ -41,8 +41,11 @@ type Page[T any] struct {
 	Count int
 }
 
-// listAll is List for any collection: lazy, one page in memory at a time, following the next
-// links verbatim; it yields one error and stops.
+// listAll is List for any collection: lazy, following the next links verbatim; it yields one
+// error and stops. While the caller works on one page's items (from the second page on), the
+// next page is fetched in the background, so a slow consumer waits for the network only when it
+// outpaces it: at most one page beyond the one being read is in memory. Breaking out cancels
+// that fetch and waits for it, so no goroutine outlives the loop.
 func listAll[T any, PT interface {
 	*T
 	decoder
@@ -52,30 +55,75 @@ func listAll[T any, PT interface {
 		cp := *opts // later changes to the caller's opts do not affect a running iteration
 		o = &cp
 	}
+	type fetched struct {
+		page *Page[T]
+		next *url.URL
+		err  error
+	}
 	return func(yield func(*T, error) bool) {
+		ctx, cancel := context.WithCancel(ctx)
+		var pending chan fetched // the page being fetched in the background, if any
+		defer func() {
+			cancel()
+			if pending != nil {
+				<-pending
+			}
+		}()
+		prefetch := func(u *url.URL) {
+			pending = make(chan fetched, 1)
+			go func(ch chan<- fetched) {
+				p, next, err := fetchPage[T, PT](ctx, c, u, collection)
+				ch <- fetched{p, next, err}
+			}(pending)
+		}
 		u, err := c.listURL(o, segs...)
 		var guard loopGuard
-		if u != nil {
+		if err == nil {
 			guard.path = u.Path // ours, unlike the next links' paths, which may echo the token
+			err = guard.visit(u)
 		}
-		for err == nil && u != nil {
-			if err = guard.visit(u); err != nil {
+		var f fetched
+		pages := 0
+		if err == nil {
+			f.page, f.next, f.err = fetchPage[T, PT](ctx, c, u, collection)
+		}
+		for err == nil {
+			if err = f.err; err != nil {
 				break
 			}
-			var p *Page[T]
-			if p, u, err = fetchPage[T, PT](ctx, c, u, collection); err != nil {
+			if err = guard.page(len(f.page.Items), f.next); err != nil {
 				break
 			}
-			if err = guard.page(len(p.Items), u); err != nil {
+			if err = guard.items(pageKey(f.page.Items)); err != nil {
 				break
 			}
-			if err = guard.items(pageKey(p.Items)); err != nil {
-				break
+			// A next link that repeats a page ends the listing, after this page's items.
+			var visitErr error
+			if f.next != nil {
+				visitErr = guard.visit(f.next)
 			}
-			for i := range p.Items {
-				if !yield(&p.Items[i], nil) {
+			// From the second page on, the caller has shown it reads past one page: fetch the
+			// next while it reads this one. One that stops within the first page costs no
+			// request it did not need.
+			if visitErr == nil && f.next != nil && pages > 0 {
+				prefetch(f.next)
+			}
+			pages++
+			for i := range f.page.Items {
+				if !yield(&f.page.Items[i], nil) {
 					return
 				}
+			}
+			switch {
+			case visitErr != nil:
+				err = visitErr
+			case pending != nil:
+				f = <-pending
+				pending = nil
+			case f.next != nil:
+				f.page, f.next, f.err = fetchPage[T, PT](ctx, c, f.next, collection)
+			default:
+				return
 			}
 		}
 		if err != nil {

@@ -78,8 +78,9 @@ func (c *Client) endpoint(segs ...string) (*url.URL, error) {
 	n := len(c.base.Path)
 	for i, s := range segs {
 		if i%2 == 1 {
-			if err := checkSegment(strings.TrimSuffix(segs[i-1], "s")+" ID", s); err != nil {
-				return nil, err
+			// The label ("user ID") is built only for the error: this runs on every call.
+			if err := checkSegment("", s); err != nil {
+				return nil, checkSegment(strings.TrimSuffix(segs[i-1], "s")+" ID", s)
 			}
 		}
 		n += 1 + len(s)

@@ -106,7 +106,7 @@ END {
   print "| total s | network s | consumer s | max s | sum s | total / max |"
   print "|---:|---:|---:|---:|---:|---:|"
   printf "%s", list
-  print "\n### Connections: MoveAll of 400 users (8 workers) over TLS"
+  print "\n### Connections: MoveAll of 400 users (default options: up to 64 moves in flight) over TLS"
   print "| protocol | client | connections | per worker |"
   print "|---|---|---:|---:|"
   printf "%s", conns
