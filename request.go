@@ -175,7 +175,9 @@ func (c *Client) send(ctx context.Context, method string, u *url.URL, in any, ou
 		}
 		c.corr.set(req.Header)
 		opts.set(req.Header)
+		r.bearer = bearer
 		resp, err := r.rc.Do(req)
+		bearer = r.bearer // a retry may have carried a newer token
 		if err != nil {
 			return c.secretsOf(bearer, opts.secrets()).redactErr(fmt.Errorf("pingone: %s %s: %w", method, u.Path, err))
 		}

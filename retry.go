@@ -89,6 +89,12 @@ type retrier struct {
 	class  retryClass
 	logger *slog.Logger // retries are logged here at debug level; nil logs nothing
 
+	// tokens gives each retry the current token (nil for the token request itself), and bearer
+	// is the Authorization value the last attempt carried: a call's retries can outlast its
+	// first token, and a stale one would earn a 401 the retries cannot fix.
+	tokens *tokenCache
+	bearer string
+
 	// The attempt log, kept only when the call's logger writes debug lines (log).
 	log          bool
 	method, path string
@@ -119,16 +125,35 @@ func newRetrier(hc *http.Client, p *RetryPolicy) *retrier {
 		RetryWaitMax: max(pol.MaxWait, pol.MinWait),
 		CheckRetry:   r.checkRetry,
 		Backoff:      r.backoff,
+		PrepareRetry: r.prepareRetry,
 		ErrorHandler: giveUp,
 	}
 	return r
+}
+
+// prepareRetry gives a retry the token the cache holds now, which is refreshed ahead of expiry;
+// the request keeps its header map for the first attempt's sake, so a changed one is a copy.
+func (r *retrier) prepareRetry(req *http.Request) error {
+	if r.tokens == nil {
+		return nil
+	}
+	b, err := r.tokens.get(req.Context())
+	if err != nil {
+		return err
+	}
+	if b != r.bearer {
+		req.Header = req.Header.Clone()
+		req.Header.Set("Authorization", b)
+		r.bearer = b
+	}
+	return nil
 }
 
 // retrier takes a retrier from the pool and sets it up for one call; put it back with
 // c.retriers.Put when the call is done.
 func (c *Client) retrier(ctx context.Context, method, path string, paced bool) *retrier {
 	r := c.retriers.Get().(*retrier)
-	r.class, r.logger = classOf(method, paced), c.logger
+	r.class, r.logger, r.tokens, r.bearer = classOf(method, paced), c.logger, c.tokens, ""
 	// Attempt logs cost allocations, so only when a logger would write them.
 	r.log = c.logger != nil && c.logger.Enabled(ctx, slog.LevelDebug)
 	r.method, r.path, r.n = method, path, 0

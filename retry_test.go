@@ -3,6 +3,7 @@ package pingone
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"math"
@@ -253,18 +254,14 @@ func TestEventualConsistency(t *testing.T) {
 // TestEventualConsistencyEndsWithCtx: cancelling the call ends the wait at once; the error is
 // both the last response's and the ctx's.
 func TestEventualConsistencyEndsWithCtx(t *testing.T) {
-	c, mt := newMockClient(t, WithEventualConsistency(time.Hour))
-	c.settle.first, c.settle.most = time.Hour, time.Hour // a test that hangs here has failed
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	answered := make(chan struct{}, 1)
-	rec := &recorder{responses: []response{status(404, `{"code":"NOT_FOUND","message":"not found"}`)}}
-	mt.RegisterNoResponder(func(r *http.Request) (*http.Response, error) {
-		resp, err := rec.responder(r)
-		answered <- struct{}{}
-		return resp, err
-	})
-	go func() { <-answered; cancel() }()
+	// The ctx ends once the client has the 404 in hand (its attempt log line is written after
+	// the response arrived), so it ends during the wait, never during the request.
+	logger := slog.New(cancelOnLog{cancel: cancel})
+	c, mt := newMockClient(t, WithEventualConsistency(time.Hour), WithLogger(logger))
+	c.settle.first, c.settle.most = time.Hour, time.Hour // a test that hangs here has failed
+	rec := answer(mt, status(404, `{"code":"NOT_FOUND","message":"not found"}`))
 	_, err := c.Populations.Get(ctx, testEnv, testPop)
 	if !errors.Is(err, ErrNotFound) || !errors.Is(err, context.Canceled) {
 		t.Errorf("err = %v, want ErrNotFound and context.Canceled", err)
@@ -273,6 +270,19 @@ func TestEventualConsistencyEndsWithCtx(t *testing.T) {
 		t.Errorf("%d requests, want 1", n)
 	}
 }
+
+// cancelOnLog is a debug slog.Handler that calls cancel when an attempt is logged.
+type cancelOnLog struct{ cancel context.CancelFunc }
+
+func (cancelOnLog) Enabled(context.Context, slog.Level) bool { return true }
+func (h cancelOnLog) Handle(_ context.Context, r slog.Record) error {
+	if r.Message == "pingone: request" {
+		h.cancel()
+	}
+	return nil
+}
+func (h cancelOnLog) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h cancelOnLog) WithGroup(string) slog.Handler      { return h }
 
 func TestRetryLogWithoutResponseRequest(t *testing.T) {
 	var logs strings.Builder
@@ -319,4 +329,44 @@ func TestSuccessPathPaysNothingForRetries(t *testing.T) {
 		t.Errorf("a successful call allocates %.1f with retries on, %.1f with them off", a, b)
 	}
 	t.Logf("allocations per Delete on an in-memory transport: %.1f (retries on), %.1f (off)", a, b)
+}
+
+// countingSource hands out tok-1, tok-2, … each valid for life.
+type countingSource struct {
+	n    atomic.Int32
+	life time.Duration
+}
+
+func (s *countingSource) Token() (*oauth2.Token, error) {
+	return &oauth2.Token{AccessToken: fmt.Sprintf("tok-%d", s.n.Add(1)), Expiry: time.Now().Add(s.life)}, nil
+}
+
+// TestRetryCarriesTheCurrentToken: a retry that outlasts the first attempt's token sends the
+// token the cache holds then, not the expired one.
+func TestRetryCarriesTheCurrentToken(t *testing.T) {
+	mt := httpmock.NewMockTransport()
+	var mu sync.Mutex
+	var auths []string
+	mt.RegisterNoResponder(func(r *http.Request) (*http.Response, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		auths = append(auths, r.Header.Get("Authorization"))
+		if len(auths) == 1 {
+			return httpmock.NewStringResponse(http.StatusServiceUnavailable, ""), nil
+		}
+		return httpmock.NewStringResponse(http.StatusOK, `{"id":"p","name":"n"}`), nil
+	})
+	c, err := NewClient(RegionEurope, &countingSource{life: 20 * time.Millisecond}, WithHTTPClient(&http.Client{Transport: mt}),
+		WithRetryPolicy(RetryPolicy{MaxRetries: 1, MinWait: 100 * time.Millisecond, MaxWait: 100 * time.Millisecond}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Populations.Get(t.Context(), testEnv, testPop); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if diff := cmp.Diff([]string{"Bearer tok-1", "Bearer tok-2"}, auths); diff != "" {
+		t.Errorf("Authorization per attempt (-want +got):\n%s", diff)
+	}
 }
