@@ -149,8 +149,7 @@ func (w *workerCredentials) exchange(ctx context.Context, m TokenAuthMethod) (*o
 		return nil, errors.New("pingone: token endpoint returned no access token")
 	}
 	tok := &oauth2.Token{AccessToken: tr.AccessToken, TokenType: tr.TokenType, RefreshToken: tr.RefreshToken}
-	if n, err := tr.ExpiresIn.Int64(); err == nil && n > 0 {
-		n = min(n, math.MaxInt32)
+	if n := int64(tr.ExpiresIn); n > 0 {
 		tok.ExpiresIn = n
 		tok.Expiry = time.Now().Add(time.Duration(n) * time.Second)
 	}
@@ -159,11 +158,23 @@ func (w *workerCredentials) exchange(ctx context.Context, m TokenAuthMethod) (*o
 
 // tokenResponse is a token endpoint's answer (RFC 6749, sections 5.1 and 5.2).
 type tokenResponse struct {
-	AccessToken  string         `json:"access_token"`
-	TokenType    string         `json:"token_type"`
-	RefreshToken string         `json:"refresh_token"`
-	ExpiresIn    stdjson.Number `json:"expires_in"` // a number, or a string holding one
-	Error        string         `json:"error"`
+	AccessToken  string    `json:"access_token"`
+	TokenType    string    `json:"token_type"`
+	RefreshToken string    `json:"refresh_token"`
+	ExpiresIn    expiresIn `json:"expires_in"` // a number, or a string holding one
+	Error        string    `json:"error"`
+}
+
+// expiresIn is a token's lifetime in seconds, capped at math.MaxInt32. A value that is not a
+// number (an empty string, say) means no stated lifetime, as in a form-encoded answer: it must
+// not fail a token request whose access_token is good.
+type expiresIn int64
+
+func (e *expiresIn) UnmarshalJSON(b []byte) error {
+	if f, err := strconv.ParseFloat(strings.Trim(string(b), `"`), 64); err == nil && f > 0 {
+		*e = expiresIn(min(f, math.MaxInt32))
+	}
+	return nil
 }
 
 // parseTokenResponse reads a JSON token response, or a form-encoded one, which some servers send.
@@ -176,9 +187,7 @@ func parseTokenResponse(contentType string, raw []byte) (tokenResponse, error) {
 		}
 		tr = tokenResponse{AccessToken: vals.Get("access_token"), TokenType: vals.Get("token_type"),
 			RefreshToken: vals.Get("refresh_token"), Error: vals.Get("error")}
-		if _, err := strconv.Atoi(vals.Get("expires_in")); err == nil {
-			tr.ExpiresIn = stdjson.Number(vals.Get("expires_in"))
-		}
+		_ = tr.ExpiresIn.UnmarshalJSON([]byte(vals.Get("expires_in")))
 		return tr, nil
 	}
 	if err := stdjson.Unmarshal(raw, &tr); err != nil {

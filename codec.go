@@ -305,8 +305,10 @@ func timeField[M any](name string, at func(*M) *time.Time, extra func(*M) *map[s
 			if t.IsZero() {
 				return dst, false, nil
 			}
-			dst = append(t.AppendFormat(append(dst, '"'), time.RFC3339Nano), '"')
-			return dst, true, nil
+			// AppendText is RFC 3339 with the fraction, and refuses a year past 9999 as
+			// time.Time's MarshalJSON does: written anyway, it would decode as a zero time.
+			out, err := t.AppendText(append(dst, '"'))
+			return append(out, '"'), true, err
 		},
 	}
 }

@@ -257,7 +257,12 @@ func (r *retrier) logRetry(resp *http.Response, attempt int, wait time.Duration)
 		// token (send redacts r.path).
 		path := req.URL.Path // the token request: our own URL
 		if r.method != "" {
-			path = r.path // an API call's, redacted by send when it logs
+			// An API call's path is redacted by send only when the call began with debug
+			// enabled (r.log); a level raised mid-call (a slog.LevelVar) must not log it raw.
+			if !r.log {
+				return
+			}
+			path = r.path
 		}
 		attrs = append(attrs, slog.String("method", req.Method), slog.String("path", path))
 	}
