@@ -343,7 +343,7 @@ type settling struct {
 // that is safe to send again.
 func (s settling) transient(method string, err error) bool {
 	var e *APIError
-	return s.within > 0 && method != http.MethodPost && errors.As(err, &e) &&
+	return s.within > 0 && idempotent(method) && errors.As(err, &e) &&
 		(e.StatusCode == http.StatusNotFound || e.StatusCode == http.StatusForbidden)
 }
 

@@ -204,6 +204,10 @@ func TestEventualConsistency(t *testing.T) {
 		return err
 	}
 	doDelete := func(ctx context.Context, c *Client) error { return c.Populations.Delete(ctx, testEnv, testPop) }
+	patch := sent{Method: "PATCH", Path: popPath, Header: withBody, Body: map[string]any{"name": "p"}}
+	doPatch := func(ctx context.Context, c *Client) error {
+		return c.Do(ctx, http.MethodPatch, "/environments/"+testEnv+"/populations/"+testPop, map[string]string{"name": "p"}, nil)
+	}
 	doPost := func(ctx context.Context, c *Client) error {
 		_, err := c.Populations.Create(ctx, testEnv, &Population{Name: "p"})
 		return err
@@ -225,6 +229,7 @@ func TestEventualConsistency(t *testing.T) {
 		{"PUT 404, then found", within, doPut, []response{notFound, pop}, put, 2, nil},
 		{"DELETE 403, then deleted", within, doDelete, []response{forbidden, status(204, "")}, del, 2, nil},
 		{"POST 404 is never sent again", within, doPost, []response{notFound, pop}, post, 1, ErrNotFound},
+		{"PATCH 404 is never sent again (not idempotent)", within, doPatch, []response{notFound, pop}, patch, 1, ErrNotFound},
 		{"GET 400 is not transient", within, doGet, []response{status(400, `{"code":"INVALID_DATA","message":"bad"}`), pop}, get, 1, ErrBadRequest},
 	}
 	for _, tt := range tests {
