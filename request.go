@@ -142,9 +142,12 @@ func (c *Client) send(ctx context.Context, method string, u *url.URL, in any, ou
 	var body []byte
 	if in != nil {
 		var err error
-		if e, ok := in.(encoder); ok {
-			body, err = e.appendJSON(make([]byte, 0, 512)) // a model's write body, without reflection; one buffer
-		} else {
+		switch v := in.(type) {
+		case encoder:
+			body, err = v.appendJSON(make([]byte, 0, 512)) // a model's write body, without reflection; one buffer
+		case jsontext.Value:
+			body = v // already encoded (Do): not parsed and copied again
+		default:
 			body, err = json.Marshal(in)
 		}
 		if err != nil {
@@ -264,10 +267,9 @@ func (c *Client) handle(resp *http.Response, method, path string, out decoder, b
 		if tooLarge {
 			err = fmt.Errorf("body larger than %d bytes", maxBody)
 		}
-		// A decode error may quote what the server sent, which may echo a credential.
-		hide := c.secretsOf(bearer, extra)
-		// The path may be a next link the server chose, echoing the token too.
-		return hide.redactErr(fmt.Errorf("pingone: %s %s: decode %d response (correlation id %q): %w", method, hide.redact(path), resp.StatusCode, hide.redact(resp.Header.Get("Correlation-Id")), hide.redactErr(err)))
+		// A decode error may quote what the server sent, and the path may be a next link the
+		// server chose: either may echo a credential, so the whole message is redacted.
+		return c.secretsOf(bearer, extra).redactErr(fmt.Errorf("pingone: %s %s: decode %d response (correlation id %q): %w", method, path, resp.StatusCode, resp.Header.Get("Correlation-Id"), err))
 	}
 	return nil
 }

@@ -122,7 +122,7 @@ func newRetrier(hc *http.Client, p *RetryPolicy) *retrier {
 		HTTPClient:   hc,
 		RetryMax:     pol.MaxRetries,
 		RetryWaitMin: pol.MinWait,
-		RetryWaitMax: max(pol.MaxWait, pol.MinWait),
+		RetryWaitMax: pol.MaxWait, // effective() keeps it at least MinWait
 		CheckRetry:   r.checkRetry,
 		Backoff:      r.backoff,
 		PrepareRetry: r.prepareRetry,
