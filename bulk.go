@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"slices"
 	"strings"
 	"time"
@@ -114,7 +115,7 @@ func (s *UsersService) MoveAll(ctx context.Context, envID, fromPopulationID, toP
 // moveAll is MoveAll within a job, so that Retire's sweeps add to one job's progress and result.
 func (j *bulkJob) moveAll(ctx context.Context, from string) error {
 	j.from = from
-	filter := "population.id eq " + QuoteFilter(from)
+	filter := memberFilter(from)
 	if f := strings.TrimSpace(j.opts.Filter); f != "" {
 		filter += " and (" + f + ")" // checkFilter made sure f cannot close this parenthesis
 	}
@@ -245,7 +246,7 @@ func (s *UsersService) MoveMany(ctx context.Context, envID string, userIDs []str
 			want[id] = true
 		}
 		budget := len(ids) * checkPerUser
-		for u, err := range s.List(ctx, envID, &ListOptions{Filter: "population.id eq " + QuoteFilter(toPopulationID), Limit: 1000}) {
+		for u, err := range s.members(ctx, envID, toPopulationID) {
 			if err != nil {
 				return job.result(), job.end(err)
 			}
@@ -332,7 +333,7 @@ func (j *bulkJob) retire(ctx context.Context, populationID string) error {
 		if err := j.moveAll(ctx, populationID); err != nil {
 			return err
 		}
-		if n := len(j.result().Failed); n > 0 {
+		if n := j.nfailed(); n > 0 {
 			return fmt.Errorf("pingone: %d users could not be moved out of population %s; it was not deleted", n, populationID)
 		}
 		if j.opts.DryRun {
@@ -377,4 +378,12 @@ func checkMove(envID, from, to string) error {
 		return invalidArgf("source and target population are the same (%s)", from)
 	}
 	return nil
+}
+
+// memberFilter is the documented filter on a population's members.
+func memberFilter(populationID string) string { return "population.id eq " + QuoteFilter(populationID) }
+
+// members lists a population's users, in the largest pages PingOne documents for users.
+func (s *UsersService) members(ctx context.Context, envID, populationID string) iter.Seq2[*User, error] {
+	return s.List(ctx, envID, &ListOptions{Filter: memberFilter(populationID), Limit: 1000})
 }

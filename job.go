@@ -91,10 +91,13 @@ func (j *bulkJob) fail(id string, err error) {
 	j.mu.Unlock()
 }
 
-func (j *bulkJob) failed() bool {
+func (j *bulkJob) failed() bool { return j.nfailed() > 0 }
+
+// nfailed is how many users failed so far.
+func (j *bulkJob) nfailed() int {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	return len(j.failures) > 0
+	return len(j.failures)
 }
 
 func (j *bulkJob) skip(n int) {

@@ -56,11 +56,11 @@ func (s *PopulationsService) Snapshot(ctx context.Context, envID, populationID s
 		}
 		return nil
 	}
-	if err := put(&snapshotLine{Type: "population", Environment: envID, SDK: Version, Time: time.Now().UTC(), Population: rec}); err != nil {
+	if err := put(&snapshotLine{Type: "population", Environment: envID, SDK: Version, Time: now(), Population: rec}); err != nil {
 		return 0, err
 	}
 	n := 0
-	for u, err := range s.c.Users.List(ctx, envID, &ListOptions{Filter: "population.id eq " + QuoteFilter(populationID), Limit: 1000}) {
+	for u, err := range s.c.Users.members(ctx, envID, populationID) {
 		if err != nil {
 			return n, err
 		}

@@ -91,9 +91,8 @@ func (j *bulkJob) undo(ctx context.Context, hdr *journalLine, moves map[string]*
 	if err := j.recreate(ctx, hdr, moves); err != nil {
 		return err
 	}
-	type pair struct{ at, back string }
-	groups := map[pair][]string{}
-	var pairs []pair
+	groups := map[undoMove][]string{} // by (at, back)
+	var pairs []undoMove
 	want := map[string]map[string]bool{} // population → users the journal puts there or takes from it
 	budget := map[string]int{}
 	for _, id := range order {
@@ -144,7 +143,7 @@ func (j *bulkJob) undo(ctx context.Context, hdr *journalLine, moves map[string]*
 		}
 		switch in {
 		case m.at:
-			k := pair{m.at, m.back}
+			k := undoMove{m.at, m.back}
 			if groups[k] == nil {
 				pairs = append(pairs, k)
 			}
@@ -170,7 +169,7 @@ func (j *bulkJob) undo(ctx context.Context, hdr *journalLine, moves map[string]*
 func (j *bulkJob) scan(ctx context.Context, pop string, want map[string]bool, budget int, where map[string]string) error {
 	budget = max(budget, 1000)
 	found := 0
-	for u, err := range j.c.Users.List(ctx, j.envID, &ListOptions{Filter: "population.id eq " + QuoteFilter(pop), Limit: 1000}) {
+	for u, err := range j.c.Users.members(ctx, j.envID, pop) {
 		if err != nil {
 			return err
 		}
