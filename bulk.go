@@ -311,7 +311,7 @@ func (s *PopulationsService) Retire(ctx context.Context, envID, populationID, mo
 		moveUsersTo = def.ID
 	}
 	if o.Snapshot != nil {
-		if _, err := s.Snapshot(ctx, envID, populationID, o.Snapshot); err != nil {
+		if _, err := s.snapshot(ctx, envID, p, o.Snapshot); err != nil {
 			return nil, err
 		}
 	}

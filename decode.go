@@ -209,9 +209,10 @@ func readTime(dec *jsontext.Decoder, extra map[string]json.RawMessage, name stri
 	if err != nil || s == "" {
 		return time.Time{}, extra, err
 	}
+	s = strings.TrimSpace(s)
 	for _, layout := range [...]string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999Z0700", "2006-01-02T15:04:05.999999999",
 		"2006-01-02 15:04:05.999999999Z07:00", "2006-01-02 15:04:05.999999999Z0700", "2006-01-02 15:04:05.999999999"} {
-		if t, err := time.Parse(layout, strings.TrimSpace(s)); err == nil {
+		if t, err := time.Parse(layout, s); err == nil {
 			return t, extra, nil
 		}
 	}

@@ -44,6 +44,11 @@ func (s *PopulationsService) Snapshot(ctx context.Context, envID, populationID s
 	if err != nil {
 		return 0, err
 	}
+	return s.snapshot(ctx, envID, p, w)
+}
+
+// snapshot is Snapshot of a population already read (Retire has just read it).
+func (s *PopulationsService) snapshot(ctx context.Context, envID string, p *Population, w io.Writer) (int, error) {
 	rec, err := encodePopulation(p)
 	if err != nil {
 		return 0, err
@@ -60,7 +65,7 @@ func (s *PopulationsService) Snapshot(ctx context.Context, envID, populationID s
 		return 0, err
 	}
 	n := 0
-	for u, err := range s.c.Users.members(ctx, envID, populationID) {
+	for u, err := range s.c.Users.members(ctx, envID, p.ID) {
 		if err != nil {
 			return n, err
 		}
