@@ -239,26 +239,17 @@ func (s *UsersService) MoveMany(ctx context.Context, envID string, userIDs []str
 	// Which are already in the target? PingOne documents no filter on a user's id, so read the
 	// target's members with the filter it does document, no more than checkPerUser per user to
 	// move. A user counts as skipped only when a listed entry shows both its id and the target.
-	already := map[string]bool{}
+	already := map[string]string{} // users listed in the target → the target
 	if len(ids) > 0 {
 		want := make(map[string]bool, len(ids))
 		for _, id := range ids {
 			want[id] = true
 		}
-		budget := len(ids) * checkPerUser
-		for u, err := range s.members(ctx, envID, toPopulationID) {
-			if err != nil {
-				return job.result(), job.end(err)
-			}
-			if want[u.ID] && u.Population != nil && u.Population.ID == toPopulationID {
-				already[u.ID] = true
-			}
-			if budget--; budget == 0 || len(already) == len(ids) {
-				break
-			}
+		if err := job.scan(ctx, toPopulationID, want, len(ids)*checkPerUser, already); err != nil {
+			return job.result(), job.end(err)
 		}
 	}
-	ids = slices.DeleteFunc(ids, func(id string) bool { return already[id] })
+	ids = slices.DeleteFunc(ids, func(id string) bool { return already[id] != "" })
 	job.skip(len(already))
 	err := job.end(job.run(ctx, ids))
 	return job.result(), err

@@ -208,3 +208,23 @@ func (j *bulkJob) run(ctx context.Context, ids []string) error {
 	wg.Wait()
 	return context.Cause(ctx)
 }
+
+// scan lists population pop's members, reading at most budget entries, and records in where the
+// population of each user of want it lists. It trusts a listed entry only when the entry itself
+// shows the user in pop (never the filter alone). MoveMany and Undo both check membership so.
+func (j *bulkJob) scan(ctx context.Context, pop string, want map[string]bool, budget int, where map[string]string) error {
+	found := 0
+	for u, err := range j.c.Users.members(ctx, j.envID, pop) {
+		if err != nil {
+			return err
+		}
+		if want[u.ID] && popID(u) == pop && where[u.ID] != pop { // a repeated entry counts once
+			where[u.ID] = pop
+			found++
+		}
+		if budget--; budget == 0 || found == len(want) {
+			break
+		}
+	}
+	return nil
+}

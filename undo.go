@@ -119,7 +119,7 @@ func (j *bulkJob) undo(ctx context.Context, hdr *journalLine, moves map[string]*
 	// not seen there (a lagging listing, a big population) is read on its own.
 	where := map[string]string{}
 	for p, ids := range want {
-		if err := j.scan(ctx, p, ids, budget[p], where); err != nil {
+		if err := j.scan(ctx, p, ids, max(budget[p], 1000), where); err != nil { // a page at least
 			return err
 		}
 	}
@@ -159,26 +159,6 @@ func (j *bulkJob) undo(ctx context.Context, hdr *journalLine, moves map[string]*
 		j.from, j.to = k.at, k.back
 		if err := j.run(ctx, groups[k]); err != nil {
 			return err
-		}
-	}
-	return nil
-}
-
-// scan lists population pop's members, reading at most budget entries (a page at least), and
-// records in where the population of each user of want it lists.
-func (j *bulkJob) scan(ctx context.Context, pop string, want map[string]bool, budget int, where map[string]string) error {
-	budget = max(budget, 1000)
-	found := 0
-	for u, err := range j.c.Users.members(ctx, j.envID, pop) {
-		if err != nil {
-			return err
-		}
-		if want[u.ID] && popID(u) == pop {
-			where[u.ID] = pop
-			found++
-		}
-		if budget--; budget == 0 || found == len(want) {
-			break
 		}
 	}
 	return nil
