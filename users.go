@@ -302,12 +302,8 @@ func (s *UsersService) GetWithPopulation(ctx context.Context, envID, userID stri
 type expandedUser struct{ v UserWithPopulation }
 
 func (x *expandedUser) decodeFrom(dec *jsontext.Decoder) error {
-	raw, err := dec.ReadValue()
-	if err != nil {
-		return err
-	}
 	user := new(User)
-	if err := unmarshalV1(raw, user); err != nil {
+	if err := user.decodeFrom(dec); err != nil {
 		return err
 	}
 	var embedded struct {
@@ -325,7 +321,7 @@ func (x *expandedUser) decodeFrom(dec *jsontext.Decoder) error {
 	pop := embedded.Population
 	if pop == nil && user.Population != nil && len(user.Population.Extra) > 0 {
 		// Inline: the population member is the population itself.
-		pop = &Population{ID: user.Population.ID}
+		pop = new(Population)
 		b, err := jsonv2.Marshal(user.Population.Extra)
 		if err == nil {
 			err = unmarshalV1(b, pop)
