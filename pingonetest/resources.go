@@ -254,14 +254,9 @@ func (s *Server) createPopulation(r *http.Request, envID string, body []byte) (i
 }
 
 func (s *Server) getPopulation(r *http.Request, envID, id string) (int, any, *apiError) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	e := s.env(envID)
-	p := e.population(id)
-	if p == nil {
-		return 0, nil, notFound()
-	}
-	return http.StatusOK, s.populationJSON(r, e, p), nil
+	return s.withPopulation(envID, id, func(e *environment, p *population) (int, any, *apiError) {
+		return http.StatusOK, s.populationJSON(r, e, p), nil
+	})
 }
 
 func (s *Server) updatePopulation(r *http.Request, envID, id string, body []byte) (int, any, *apiError) {
@@ -269,33 +264,28 @@ func (s *Server) updatePopulation(r *http.Request, envID, id string, body []byte
 	if e := decodeBody(r, body, &in, !s.cfg.ignoreUnknownFields); e != nil {
 		return 0, nil, e
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	e := s.env(envID)
-	p := e.population(id)
-	if p == nil {
-		return 0, nil, notFound()
-	}
-	if err := s.checkPopulation(e, &in, p); err != nil {
-		return 0, nil, err
-	}
-	if p.Default && !in.Default {
-		switch s.cfg.undefault {
-		case UndefaultRefused:
-			return 0, nil, invalidData("default", "INVALID_VALUE",
-				"the default population cannot be un-defaulted; make another population the default instead")
-		case UndefaultIgnored:
-			in.Default = true
+	return s.withPopulation(envID, id, func(e *environment, p *population) (int, any, *apiError) {
+		if err := s.checkPopulation(e, &in, p); err != nil {
+			return 0, nil, err
 		}
-	}
-	// PUT replaces: every writable field comes from the body, omitted ones are cleared or
-	// reset to the environment's.
-	p.populationBody, p.updated = in, s.now()
-	e.fill(p)
-	if p.Default {
-		e.setDefault(p)
-	}
-	return http.StatusOK, s.populationJSON(r, e, p), nil
+		if p.Default && !in.Default {
+			switch s.cfg.undefault {
+			case UndefaultRefused:
+				return 0, nil, invalidData("default", "INVALID_VALUE",
+					"the default population cannot be un-defaulted; make another population the default instead")
+			case UndefaultIgnored:
+				in.Default = true
+			}
+		}
+		// PUT replaces: every writable field comes from the body, omitted ones are cleared or
+		// reset to the environment's.
+		p.populationBody, p.updated = in, s.now()
+		e.fill(p)
+		if p.Default {
+			e.setDefault(p)
+		}
+		return http.StatusOK, s.populationJSON(r, e, p), nil
+	})
 }
 
 // deleteRefused is the answer to a delete PingOne refuses, shaped by WithDeleteRefusal.
@@ -411,18 +401,13 @@ func (s *Server) replaceUser(r *http.Request, envID, id string, body []byte) (in
 	if e := decodeBody(r, body, &in, false); e != nil {
 		return 0, nil, e
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	e := s.env(envID)
-	u := e.user(id)
-	if u == nil {
-		return 0, nil, notFound()
-	}
-	if err := s.checkUsername(e, in.Username, u); err != nil {
-		return 0, nil, err
-	}
-	s.setUserBody(e, u, in)
-	return http.StatusOK, s.userJSON(r, e, u), nil
+	return s.withUser(envID, id, func(e *environment, u *user) (int, any, *apiError) {
+		if err := s.checkUsername(e, in.Username, u); err != nil {
+			return 0, nil, err
+		}
+		s.setUserBody(e, u, in)
+		return http.StatusOK, s.userJSON(r, e, u), nil
+	})
 }
 
 // patchUser is PATCH …/users/{id}: only the attributes given change; null clears one.
@@ -431,39 +416,34 @@ func (s *Server) patchUser(r *http.Request, envID, id string, body []byte) (int,
 	if e := decodeBody(r, body, &patch, false); e != nil {
 		return 0, nil, e
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	e := s.env(envID)
-	u := e.user(id)
-	if u == nil {
-		return 0, nil, notFound()
-	}
-	// Merge at the top level, then decode the result with the same rules as a PUT body.
-	cur, err := jsonv2.Marshal(u.userBody)
-	var merged map[string]jsontext.Value
-	if err == nil {
-		err = jsonv2.Unmarshal(cur, &merged)
-	}
-	if err != nil {
-		return 0, nil, newError(http.StatusInternalServerError, "UNEXPECTED_ERROR", "stored user does not encode")
-	}
-	for k, v := range patch {
-		if v.Kind() == 'n' {
-			delete(merged, k)
-		} else {
-			merged[k] = v
+	return s.withUser(envID, id, func(e *environment, u *user) (int, any, *apiError) {
+		// Merge at the top level, then decode the result with the same rules as a PUT body.
+		cur, err := jsonv2.Marshal(u.userBody)
+		var merged map[string]jsontext.Value
+		if err == nil {
+			err = jsonv2.Unmarshal(cur, &merged)
 		}
-	}
-	next, _ := jsonv2.Marshal(merged)
-	var in userBody
-	if e := decodeBody(r, next, &in, false); e != nil {
-		return 0, nil, e
-	}
-	if err := s.checkUsername(e, in.Username, u); err != nil {
-		return 0, nil, err
-	}
-	s.setUserBody(e, u, in)
-	return http.StatusOK, s.userJSON(r, e, u), nil
+		if err != nil {
+			return 0, nil, newError(http.StatusInternalServerError, "UNEXPECTED_ERROR", "stored user does not encode")
+		}
+		for k, v := range patch {
+			if v.Kind() == 'n' {
+				delete(merged, k)
+			} else {
+				merged[k] = v
+			}
+		}
+		next, _ := jsonv2.Marshal(merged)
+		var in userBody
+		if e := decodeBody(r, next, &in, false); e != nil {
+			return 0, nil, e
+		}
+		if err := s.checkUsername(e, in.Username, u); err != nil {
+			return 0, nil, err
+		}
+		s.setUserBody(e, u, in)
+		return http.StatusOK, s.userJSON(r, e, u), nil
+	})
 }
 
 // defaultIdPJSON is a population's default identity provider as PingOne returns it; no id means
@@ -479,14 +459,9 @@ func (s *Server) defaultIdPJSON(r *http.Request, e *environment, p *population) 
 }
 
 func (s *Server) getDefaultIdP(r *http.Request, envID, popID string) (int, any, *apiError) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	e := s.env(envID)
-	p := e.population(popID)
-	if p == nil {
-		return 0, nil, notFound()
-	}
-	return http.StatusOK, s.defaultIdPJSON(r, e, p), nil
+	return s.withPopulation(envID, popID, func(e *environment, p *population) (int, any, *apiError) {
+		return http.StatusOK, s.defaultIdPJSON(r, e, p), nil
+	})
 }
 
 // setDefaultIdP is PUT …/defaultIdentityProvider: {"id": "…"} sets it; {} or a null id makes
@@ -501,18 +476,13 @@ func (s *Server) setDefaultIdP(r *http.Request, envID, popID string, body []byte
 	if in.ID != nil && *in.ID == "" {
 		return 0, nil, invalidData("id", "INVALID_VALUE", "id must name an identity provider, or be null for PingOne")
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	e := s.env(envID)
-	p := e.population(popID)
-	if p == nil {
-		return 0, nil, notFound()
-	}
-	p.idp = ""
-	if in.ID != nil {
-		p.idp = *in.ID
-	}
-	return http.StatusOK, s.defaultIdPJSON(r, e, p), nil
+	return s.withPopulation(envID, popID, func(e *environment, p *population) (int, any, *apiError) {
+		p.idp = ""
+		if in.ID != nil {
+			p.idp = *in.ID
+		}
+		return http.StatusOK, s.defaultIdPJSON(r, e, p), nil
+	})
 }
 
 // redactPassword hides a user body's password.value for Requests; a body without one is kept as
@@ -550,45 +520,30 @@ func (s *Server) getUser(r *http.Request, envID, id string) (int, any, *apiError
 	if expand != "" && expand != "population" {
 		return 0, nil, invalidData("expand", "INVALID_VALUE", "expand takes only population")
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	e := s.env(envID)
-	u := e.user(id)
-	if u == nil {
-		return 0, nil, notFound()
-	}
-	out := s.userJSON(r, e, u)
-	if expand != "" {
-		if p := e.population(u.popID); p != nil {
-			out.Embedded = map[string]any{"population": s.populationJSON(r, e, p)}
+	return s.withUser(envID, id, func(e *environment, u *user) (int, any, *apiError) {
+		out := s.userJSON(r, e, u)
+		if expand != "" {
+			if p := e.population(u.popID); p != nil {
+				out.Embedded = map[string]any{"population": s.populationJSON(r, e, p)}
+			}
 		}
-	}
-	return http.StatusOK, out, nil
+		return http.StatusOK, out, nil
+	})
 }
 
 func (s *Server) deleteUser(envID, id string) (int, any, *apiError) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	e := s.env(envID)
-	u := e.user(id)
-	if u == nil {
-		return 0, nil, notFound()
-	}
-	e.users = removeFirst(e.users, u)
-	delete(e.usernames, strings.ToLower(u.Username))
-	delete(e.userByID, u.ID)
-	return http.StatusNoContent, nil, nil
+	return s.withUser(envID, id, func(e *environment, u *user) (int, any, *apiError) {
+		e.users = removeFirst(e.users, u)
+		delete(e.usernames, strings.ToLower(u.Username))
+		delete(e.userByID, u.ID)
+		return http.StatusNoContent, nil, nil
+	})
 }
 
 func (s *Server) getUserPopulation(r *http.Request, envID, id string) (int, any, *apiError) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	e := s.env(envID)
-	u := e.user(id)
-	if u == nil {
-		return 0, nil, notFound()
-	}
-	return http.StatusOK, s.userPopulationJSON(r, e, u), nil
+	return s.withUser(envID, id, func(e *environment, u *user) (int, any, *apiError) {
+		return http.StatusOK, s.userPopulationJSON(r, e, u), nil
+	})
 }
 
 func (s *Server) userPopulationJSON(r *http.Request, e *environment, u *user) userPopulationJSON {
@@ -748,4 +703,29 @@ func (u *user) attr(name string) string {
 		return u.MobilePhone
 	}
 	return ""
+}
+
+// withPopulation runs f under the server's lock with population id of environment envID, or
+// answers 404 when there is none: the shape of every handler of one population.
+func (s *Server) withPopulation(envID, id string, f func(*environment, *population) (int, any, *apiError)) (int, any, *apiError) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e := s.env(envID)
+	p := e.population(id)
+	if p == nil {
+		return 0, nil, notFound()
+	}
+	return f(e, p)
+}
+
+// withUser is withPopulation for a user.
+func (s *Server) withUser(envID, id string, f func(*environment, *user) (int, any, *apiError)) (int, any, *apiError) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e := s.env(envID)
+	u := e.user(id)
+	if u == nil {
+		return 0, nil, notFound()
+	}
+	return f(e, u)
 }
