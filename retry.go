@@ -95,6 +95,10 @@ type retrier struct {
 	tokens *tokenCache
 	bearer string
 
+	// ownPath marks the token request's retrier: its method and path are fixed and ours, so
+	// they are always safe to log.
+	ownPath bool
+
 	// The attempt log, kept only when the call's logger writes debug lines (log).
 	log          bool
 	method, path string
@@ -246,31 +250,23 @@ func backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) t
 	return exp/2 + rand.N(exp/2+1)
 }
 
-// logRetry logs a retry at debug level. A response from a custom transport (a test double, say)
-// may have no Request: then there is no ctx, method or path to log, but still no panic.
+// logRetry logs a retry at debug level, with the method and path the retrier knows (a response
+// from a custom transport, a test double say, may have no Request).
 func (r *retrier) logRetry(resp *http.Response, attempt int, wait time.Duration) {
+	// An API call's path is redacted by send only when the call began with debug on (r.log): a
+	// level raised mid-call (a slog.LevelVar) must not log it raw. The token request's is ours.
+	if !r.log && !r.ownPath {
+		return
+	}
 	ctx := context.Background()
-	attrs := make([]slog.Attr, 0, 5)
-	if req := resp.Request; req != nil && req.URL != nil {
-		ctx = req.Context()
-		// r.path, not the request's: a next page link is the server's choice and may echo the
-		// token (send redacts r.path).
-		path := req.URL.Path // the token request: our own URL
-		if r.method != "" {
-			// An API call's path is redacted by send only when the call began with debug
-			// enabled (r.log); a level raised mid-call (a slog.LevelVar) must not log it raw.
-			if !r.log {
-				return
-			}
-			path = r.path
-		}
-		attrs = append(attrs, slog.String("method", req.Method), slog.String("path", path))
+	if resp.Request != nil {
+		ctx = resp.Request.Context()
 	}
 	if !r.logger.Enabled(ctx, slog.LevelDebug) {
 		return
 	}
-	attrs = append(attrs, slog.Int("status", resp.StatusCode), slog.Int("retry", attempt+1), slog.Duration("wait", wait))
-	r.logger.LogAttrs(ctx, slog.LevelDebug, "pingone: retrying", attrs...)
+	r.logger.LogAttrs(ctx, slog.LevelDebug, "pingone: retrying", slog.String("method", r.method), slog.String("path", r.path),
+		slog.Int("status", resp.StatusCode), slog.Int("retry", attempt+1), slog.Duration("wait", wait))
 }
 
 // giveUp returns the last response (so the caller gets its *APIError) or the error.
