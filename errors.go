@@ -169,8 +169,7 @@ func apiErrorOf(status int, h http.Header, raw []byte, method, path string, hide
 	if d, ok := parseRetryAfter(h.Get("Retry-After"), time.Now()); ok {
 		e.RetryAfter = d
 	}
-	parseErrorBody(e, raw)
-	if e.Body != "" {
+	if !parseErrorBody(e, raw) {
 		// Cut the excerpt from a body redacted in its escaped forms too: a cut through an
 		// escaped secret would leave half of it where no later redaction can recognise it.
 		e.Body = excerpt([]byte(hide.redact(string(raw))), maxExcerpt)
@@ -180,17 +179,18 @@ func apiErrorOf(status int, h http.Header, raw []byte, method, path string, hide
 	return e
 }
 
-// parseErrorBody fills e from a PingOne or OAuth error document, or keeps an excerpt of raw.
-func parseErrorBody(e *APIError, raw []byte) {
+// parseErrorBody fills e from a PingOne or OAuth error document, and reports whether raw was one
+// (if not, the caller keeps an excerpt).
+func parseErrorBody(e *APIError, raw []byte) bool {
 	var b errorBody
 	if err := json.Unmarshal(raw, &b, decodeOptions); err == nil && (b.Code != "" || b.Error != "" || b.Message != "") {
 		e.ID, e.Code, e.Message, e.Target, e.Details = b.ID, b.Code, b.Message, b.Target, b.Details
 		if e.Code == "" {
 			e.Code, e.Message = b.Error, b.ErrorDescription
 		}
-		return
+		return true
 	}
-	e.Body = excerpt(raw, maxExcerpt)
+	return false
 }
 
 // maxExcerpt is how much of a body that is no error document an APIError keeps.

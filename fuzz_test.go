@@ -4,6 +4,7 @@ import (
 	"bytes"
 	stdjson "encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -21,8 +22,7 @@ func FuzzErrorBody(f *testing.F) {
 	f.Add([]byte("<html>\n<h1>502</h1></html>"), 502)
 	f.Add([]byte(`{"error":"invalid_client","error_description":"no"}`), 401)
 	f.Fuzz(func(t *testing.T, raw []byte, status int) {
-		e := &APIError{StatusCode: status, Method: "GET", Path: "/v1/x"}
-		parseErrorBody(e, raw)
+		e := apiErrorOf(status, http.Header{}, raw, "GET", "/v1/x", nil)
 		msg := e.Error()
 		if strings.ContainsAny(msg, "\n\r") || !strings.HasPrefix(msg, "pingone: ") {
 			t.Fatalf("Error() is not one pingone: line: %q", msg)
