@@ -265,9 +265,15 @@ func newClient(region Region, s *settings) (*Client, *http.Client, error) {
 	c.hc = hc
 	c.retriers = &sync.Pool{New: func() any { return newRetrier(hc, s.retry) }}
 	c.maxWait = s.retry.effective().MaxWait
+	c.wireServices()
+	return c, hc, nil
+}
+
+// wireServices points the client's services at it: once when it is built, and again for each
+// copy (WithCorrelationIDs), so a service added here is never missed on a copy.
+func (c *Client) wireServices() {
 	c.Populations = &PopulationsService{c: c}
 	c.Users = &UsersService{c: c}
-	return c, hc, nil
 }
 
 // CloseIdleConnections closes the idle keep-alive connections of the client's transport, as

@@ -56,8 +56,7 @@ func (c *Client) WithCorrelationIDs(ids CorrelationIDs) (*Client, error) {
 	if err := cp.setCorrelation(merged); err != nil {
 		return nil, err
 	}
-	cp.Populations = &PopulationsService{c: &cp}
-	cp.Users = &UsersService{c: &cp}
+	cp.wireServices()
 	return &cp, nil
 }
 
