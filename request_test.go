@@ -202,7 +202,10 @@ func TestConnectionReuse(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if n := conns.Load(); n != 1 {
-		t.Errorf("TCP connections = %d, want 1", n)
+	// One connection serves them all. net/http may dial a second while the first is still
+	// on its way back to the idle pool (it races a dial against a returning connection), so
+	// a loaded machine can see 2 or 3; without reuse it would be about 1000.
+	if n := conns.Load(); n > 3 {
+		t.Errorf("TCP connections = %d, want at most 3 for 1000 sequential calls", n)
 	}
 }
