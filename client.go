@@ -31,9 +31,11 @@
 package pingone
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -279,7 +281,7 @@ func (c *Client) wireServices() {
 // CloseIdleConnections closes the idle keep-alive connections of the client's transport, as
 // http.Client.CloseIdleConnections does. Calls in flight are not affected.
 func (c *Client) CloseIdleConnections() {
-	if t, ok := c.hc.Transport.(noCloseIdle); ok {
+	if t, ok := c.hc.Transport.(attemptTransport); ok {
 		if ci, ok := t.rt.(interface{ CloseIdleConnections() }); ok {
 			ci.CloseIdleConnections()
 		}
@@ -326,11 +328,54 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// noCloseIdle hides the transport's CloseIdleConnections: go-retryablehttp calls it whenever a
-// call gives up, which would drop every pooled connection of the whole Client.
-type noCloseIdle struct{ rt http.RoundTripper }
+// attemptTransport bounds each attempt, from sending the request to closing the response body,
+// by timeout. It is also what go-retryablehttp sees of the transport: without a
+// CloseIdleConnections method, a call that gives up cannot drop every pooled connection of the
+// whole Client (retryablehttp calls it on each give-up, a 404 included).
+//
+// The bound is here and not in http.Client.Timeout because net/http enforces a Timeout over a
+// transport it does not know (any wrapper, this one included) with a goroutine, two channels and
+// a timer per attempt; a context deadline costs a timer.
+type attemptTransport struct {
+	rt      http.RoundTripper
+	timeout time.Duration
+}
 
-func (t noCloseIdle) RoundTrip(r *http.Request) (*http.Response, error) { return t.rt.RoundTrip(r) }
+func (t attemptTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	ctx, cancel := context.WithTimeoutCause(r.Context(), t.timeout, errAttemptTimeout)
+	resp, err := t.rt.RoundTrip(r.WithContext(ctx))
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+	return resp, nil
+}
+
+// cancelOnClose ends an attempt's deadline when its body is closed.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b *cancelOnClose) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
+}
+
+// errAttemptTimeout is the cause an attempt fails with when it outlasts WithAttemptTimeout. It is
+// a timeout (net.Error), and not context.DeadlineExceeded: the caller's ctx has not ended, and
+// the attempt is retried like a dropped connection.
+var errAttemptTimeout error = attemptTimeoutError{}
+
+type attemptTimeoutError struct{}
+
+func (attemptTimeoutError) Error() string {
+	return "pingone: the attempt timed out (WithAttemptTimeout)"
+}
+func (attemptTimeoutError) Timeout() bool   { return true }
+func (attemptTimeoutError) Temporary() bool { return true }
 
 var errCrossHostRedirect = errors.New("pingone: refusing to follow a redirect to another host")
 
@@ -353,12 +398,11 @@ func httpClient(user *http.Client, timeout time.Duration) *http.Client {
 	if hc.Transport == nil {
 		hc.Transport = http.DefaultTransport
 	}
-	hc.Transport = noCloseIdle{hc.Transport}
-	if timeout > 0 {
-		hc.Timeout = timeout
-	} else if hc.Timeout == 0 {
-		hc.Timeout = DefaultAttemptTimeout
-	}
+	// The attempt timeout: WithAttemptTimeout's, else the caller's client's Timeout, else the
+	// default; enforced by attemptTransport instead of net/http (see there).
+	timeout = cmp.Or(timeout, hc.Timeout, DefaultAttemptTimeout)
+	hc.Timeout = 0
+	hc.Transport = attemptTransport{rt: hc.Transport, timeout: timeout}
 	next := hc.CheckRedirect
 	hc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
 		if req.URL.Host != via[0].URL.Host || req.URL.Scheme != via[0].URL.Scheme {

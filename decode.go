@@ -201,22 +201,37 @@ func readInt(dec *jsontext.Decoder) (int, error) {
 // fail the read: the time stays zero and the raw value goes to extra under name, so nothing
 // PingOne sent is lost (being read-only, it is never sent back).
 func readTime(dec *jsontext.Decoder, extra map[string]json.RawMessage, name string) (time.Time, map[string]json.RawMessage, error) {
-	if k := dec.PeekKind(); k != '"' && k != 'n' {
+	switch dec.PeekKind() {
+	case 'n':
+		_, err := dec.ReadToken()
+		return time.Time{}, extra, err
+	case '"':
+	default:
 		extra, err := keepExtra(dec, extra, []byte(name))
 		return time.Time{}, extra, err
 	}
-	s, err := readString(dec)
-	if err != nil || s == "" {
+	raw, err := dec.ReadValue()
+	if err != nil {
 		return time.Time{}, extra, err
 	}
-	s = strings.TrimSpace(s)
+	// PingOne's own form, RFC 3339, is parsed from the decoder's bytes: no string per timestamp.
+	var t time.Time
+	if q := raw[1 : len(raw)-1]; bytes.IndexByte(q, '\\') < 0 && t.UnmarshalText(q) == nil {
+		return t, extra, nil
+	}
+	// The decoder validated the literal; invalid UTF-8, which it tolerates, becomes U+FFFD.
+	b, _ := jsontext.AppendUnquote(nil, raw)
+	s := strings.TrimSpace(string(b))
+	if s == "" {
+		return time.Time{}, extra, nil
+	}
 	for _, layout := range [...]string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999Z0700", "2006-01-02T15:04:05.999999999",
 		"2006-01-02 15:04:05.999999999Z07:00", "2006-01-02 15:04:05.999999999Z0700", "2006-01-02 15:04:05.999999999"} {
 		if t, err := time.Parse(layout, s); err == nil {
 			return t, extra, nil
 		}
 	}
-	raw, _ := jsontext.AppendQuote(nil, s) // invalid UTF-8 was already replaced by the decoder
+	raw, _ = jsontext.AppendQuote(nil, s) // valid UTF-8 by now
 	if extra == nil {
 		extra = make(map[string]json.RawMessage, 1)
 	}

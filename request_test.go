@@ -144,6 +144,13 @@ func TestStalledServersEndTheCall(t *testing.T) {
 		})
 	}
 	run("no answer", func() error { _, err := c.Populations.Get(context.Background(), testEnv, "never"); return err }, true)
+	t.Run("says the attempt timed out, not the caller's ctx", func(t *testing.T) {
+		_, err := c.Populations.Get(context.Background(), testEnv, "never")
+		var ne net.Error
+		if errors.Is(err, context.DeadlineExceeded) || !errors.As(err, &ne) || !ne.Timeout() || !strings.Contains(err.Error(), "WithAttemptTimeout") {
+			t.Errorf("err = %v; want a net.Error timeout naming WithAttemptTimeout, not context.DeadlineExceeded", err)
+		}
+	})
 	run("a body that stalls after the JSON", func() error { _, err := c.Populations.Get(context.Background(), testEnv, testPop); return err }, false)
 	run("a move whose body stalls", func() error { return c.Users.MovePopulation(context.Background(), testEnv, testUser, testPop) }, false)
 
@@ -151,15 +158,22 @@ func TestStalledServersEndTheCall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := def.hc.Timeout; got != DefaultAttemptTimeout {
+	attemptTimeout := func(c *Client) time.Duration {
+		if c.hc.Timeout != 0 {
+			t.Errorf("http.Client.Timeout = %v; attemptTransport bounds attempts instead", c.hc.Timeout)
+		}
+		return c.hc.Transport.(attemptTransport).timeout
+	}
+	if got := attemptTimeout(def); got != DefaultAttemptTimeout {
 		t.Errorf("default attempt timeout %v, want %v", got, DefaultAttemptTimeout)
 	}
-	mine, err := NewClient(RegionEurope, staticToken(), WithHTTPClient(&http.Client{Timeout: time.Minute}))
+	user := &http.Client{Timeout: time.Minute}
+	mine, err := NewClient(RegionEurope, staticToken(), WithHTTPClient(user))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := mine.hc.Timeout; got != time.Minute {
-		t.Errorf("the caller's client's timeout became %v", got)
+	if got := attemptTimeout(mine); got != time.Minute || user.Timeout != time.Minute {
+		t.Errorf("the caller's client's timeout became %v (and theirs %v)", got, user.Timeout)
 	}
 }
 
