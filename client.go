@@ -342,6 +342,9 @@ type attemptTransport struct {
 }
 
 func (t attemptTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if d, ok := r.Context().Deadline(); ok && time.Until(d) <= t.timeout {
+		return t.rt.RoundTrip(r) // the caller's deadline comes first: nothing to add
+	}
 	ctx, cancel := context.WithTimeoutCause(r.Context(), t.timeout, errAttemptTimeout)
 	resp, err := t.rt.RoundTrip(r.WithContext(ctx))
 	if err != nil {

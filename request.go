@@ -85,16 +85,18 @@ func (c *Client) endpoint(segs ...string) (*url.URL, error) {
 		}
 		n += 1 + len(s)
 	}
-	// One allocation for the path: this runs on every call.
-	b := make([]byte, 0, n)
-	b = append(b, c.base.Path...)
+	// One allocation for the path (a Builder's String does not copy): this runs on every call.
+	var b strings.Builder
+	b.Grow(n)
+	b.WriteString(c.base.Path)
 	escaped := false
 	for _, s := range segs {
-		b = append(append(b, '/'), s...)
+		b.WriteByte('/')
+		b.WriteString(s)
 		escaped = escaped || url.PathEscape(s) != s
 	}
 	u := *c.base
-	u.Path = string(b)
+	u.Path = b.String()
 	if escaped {
 		var e strings.Builder
 		e.WriteString(c.base.EscapedPath())

@@ -338,9 +338,11 @@ type settling struct {
 // transient reports whether err is an answer that eventual consistency may explain, to a method
 // that is safe to send again.
 func (s settling) transient(method string, err error) bool {
-	var e *APIError
-	return s.within > 0 && idempotent(method) && errors.As(err, &e) &&
-		(e.StatusCode == http.StatusNotFound || e.StatusCode == http.StatusForbidden)
+	if s.within <= 0 || err == nil || !idempotent(method) {
+		return false
+	}
+	e, ok := errors.AsType[*APIError](err) // unlike errors.As, allocates nothing
+	return ok && (e.StatusCode == http.StatusNotFound || e.StatusCode == http.StatusForbidden)
 }
 
 // next returns the wait after one of prev, when the waits so far add up to waited, or false once
