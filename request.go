@@ -160,7 +160,10 @@ func (c *Client) send(ctx context.Context, method string, u *url.URL, in any, ou
 		return invalidArgf("nil context")
 	}
 	r := c.retrier(ctx, method, u.Path, opts.isPaced())
-	defer c.retriers.Put(r)
+	defer func() {
+		r.req = retryablehttp.Request{} // the pool keeps no request, token or ctx
+		c.retriers.Put(r)
+	}()
 	refreshed := false
 	var waited, wait time.Duration // waiting out eventual consistency
 	for {
@@ -174,8 +177,8 @@ func (c *Client) send(ctx context.Context, method string, u *url.URL, in any, ou
 		if r.log {
 			r.path = c.secretsOf(bearer, opts.secrets()).redact(u.Path)
 		}
-		req, err := c.newRequest(ctx, method, u, bearer, body)
-		if err != nil {
+		req := &r.req
+		if err := c.newRequest(ctx, method, u, bearer, body, req); err != nil {
 			return c.secretsOf(bearer, opts.secrets()).redactErr(fmt.Errorf("pingone: %s %s: %w", method, u.Path, err))
 		}
 		c.corr.set(req.Header)
@@ -209,25 +212,23 @@ func (c *Client) send(ctx context.Context, method string, u *url.URL, in any, ou
 	}
 }
 
-// newRequest builds one attempt's request. It fills http.Request directly rather than through
-// http.NewRequest, which would format and re-parse the URL, and puts every header value in one
-// backing array: this runs on every call.
-func (c *Client) newRequest(ctx context.Context, method string, u *url.URL, bearer string, body []byte) (*retryablehttp.Request, error) {
+// newRequest builds one attempt's request into req (the call's retrier keeps one, so a call
+// allocates no wrapper). It fills http.Request directly rather than through http.NewRequest,
+// which would format and re-parse the URL, and puts every header value in one backing array:
+// this runs on every call.
+func (c *Client) newRequest(ctx context.Context, method string, u *url.URL, bearer string, body []byte, req *retryablehttp.Request) error {
 	vals := [...]string{bearer, "application/json", c.userAgent}
 	hdr := http.Header{"Authorization": vals[0:1:1], "Accept": vals[1:2:2], "User-Agent": vals[2:3:3]}
 	if body != nil {
 		hdr["Content-Type"] = vals[1:2:2]
 	}
 	hr := (&http.Request{Method: method, URL: u, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, Header: hdr, Host: u.Host}).WithContext(ctx)
-	req, err := retryablehttp.FromRequest(hr)
-	if err != nil {
-		return nil, err
-	}
+	*req = retryablehttp.Request{Request: hr} // what retryablehttp.FromRequest makes of a request without a body
 	if body == nil {
 		req.Body = http.NoBody // as http.NewRequest would, for transports that read it
-		return req, nil
+		return nil
 	}
-	return req, req.SetBody(body)
+	return req.SetBody(body)
 }
 
 // handle turns a response into an error or a decoded body, and always closes the body.

@@ -86,6 +86,7 @@ func idempotent(method string) bool {
 // retryablehttp.Client is built once per retrier and never copied (it holds a sync.Once).
 type retrier struct {
 	rc     *retryablehttp.Client
+	req    retryablehttp.Request // the call's request (newRequest), not kept past the call
 	class  retryClass
 	logger *slog.Logger // retries are logged here at debug level; nil logs nothing
 
