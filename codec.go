@@ -32,7 +32,7 @@ const (
 type field[M any] struct {
 	name   string
 	access access
-	decode func(dec *jsontext.Decoder, m *M) error
+	decode func(dec *jsontext.Decoder, m *M, in *interner) error
 	// put appends the member's value to dst, as a write body sends it (body true) or as
 	// MarshalJSON writes the whole model, and reports false to leave the member out: in
 	// MarshalJSON only where leaving it out decodes to the same value.
@@ -54,21 +54,22 @@ type member struct {
 }
 
 // decode reads one JSON object (or null) into m, which it clears first: modelled members into
-// their fields, _links skipped, every other member kept in Extra.
-func (md *model[M]) decode(dec *jsontext.Decoder, m *M) error {
+// their fields, _links skipped, every other member kept in Extra. in, when not nil, shares the
+// strings a listing repeats (see interner).
+func (md *model[M]) decode(dec *jsontext.Decoder, m *M, in *interner) error {
 	var zero M
 	*m = zero
 	extra := md.extra(m)
 	return decodeObject(dec, func(name []byte) (err error) {
 		for i := range md.fields {
 			if string(name) == md.fields[i].name {
-				return md.fields[i].decode(dec, m)
+				return md.fields[i].decode(dec, m, in)
 			}
 		}
 		if string(name) == "_links" {
 			return dec.SkipValue()
 		}
-		*extra, err = keepExtra(dec, *extra, name)
+		*extra, err = keepExtra(dec, *extra, name, in)
 		return err
 	})
 }
@@ -203,7 +204,7 @@ func appendString(dst []byte, s string, body bool) ([]byte, error) {
 
 func stringField[M any](name string, at func(*M) *string, acc access) field[M] {
 	return field[M]{name: name, access: acc,
-		decode: func(dec *jsontext.Decoder, m *M) (err error) { *at(m), err = readString(dec); return err },
+		decode: func(dec *jsontext.Decoder, m *M, _ *interner) (err error) { *at(m), err = readString(dec); return err },
 		put: func(dst []byte, m *M, body bool) ([]byte, bool, error) {
 			s := *at(m)
 			if s == "" && acc != required {
@@ -215,11 +216,19 @@ func stringField[M any](name string, at func(*M) *string, acc access) field[M] {
 	}
 }
 
+// sharedStringField is a stringField whose values repeat across a listing's items (a
+// reference's id, a language): a listing decodes it through its interner.
+func sharedStringField[M any](name string, at func(*M) *string, acc access) field[M] {
+	f := stringField(name, at, acc)
+	f.decode = func(dec *jsontext.Decoder, m *M, in *interner) (err error) { *at(m), err = in.read(dec); return err }
+	return f
+}
+
 // boolField and intField are always written: leaving out false or 0 would lose nothing, but
 // PingOne's own documents always carry them.
 func boolField[M any](name string, at func(*M) *bool, acc access) field[M] {
 	return field[M]{name: name, access: acc,
-		decode: func(dec *jsontext.Decoder, m *M) (err error) { *at(m), err = readBool(dec); return err },
+		decode: func(dec *jsontext.Decoder, m *M, _ *interner) (err error) { *at(m), err = readBool(dec); return err },
 		put: func(dst []byte, m *M, _ bool) ([]byte, bool, error) {
 			return strconv.AppendBool(dst, *at(m)), true, nil
 		},
@@ -228,7 +237,7 @@ func boolField[M any](name string, at func(*M) *bool, acc access) field[M] {
 
 func intField[M any](name string, at func(*M) *int, acc access) field[M] {
 	return field[M]{name: name, access: acc,
-		decode: func(dec *jsontext.Decoder, m *M) (err error) { *at(m), err = readInt(dec); return err },
+		decode: func(dec *jsontext.Decoder, m *M, _ *interner) (err error) { *at(m), err = readInt(dec); return err },
 		put: func(dst []byte, m *M, _ bool) ([]byte, bool, error) {
 			return strconv.AppendInt(dst, int64(*at(m)), 10), true, nil
 		},
@@ -239,7 +248,7 @@ func intField[M any](name string, at func(*M) *int, acc access) field[M] {
 // leaves it out.
 func stringsField[M any](name string, at func(*M) *[]string, acc access) field[M] {
 	return field[M]{name: name, access: acc,
-		decode: func(dec *jsontext.Decoder, m *M) (err error) { *at(m), err = readStrings(dec); return err },
+		decode: func(dec *jsontext.Decoder, m *M, _ *interner) (err error) { *at(m), err = readStrings(dec); return err },
 		put: func(dst []byte, m *M, body bool) ([]byte, bool, error) {
 			v := *at(m)
 			if v == nil || (body && len(v) == 0) {
@@ -264,7 +273,10 @@ func stringsField[M any](name string, at func(*M) *[]string, acc access) field[M
 // absent, it means the environment's default.
 func refField[M any](name string, at func(*M) **Ref, acc access) field[M] {
 	return field[M]{name: name, access: acc,
-		decode: func(dec *jsontext.Decoder, m *M) (err error) { *at(m), err = readRef(dec); return err },
+		decode: func(dec *jsontext.Decoder, m *M, in *interner) (err error) {
+			*at(m), err = readRef(dec, in)
+			return err
+		},
 		put: func(dst []byte, m *M, body bool) ([]byte, bool, error) {
 			r := *at(m)
 			if r == nil || (body && r.ID == "") {
@@ -279,7 +291,9 @@ func refField[M any](name string, at func(*M) **Ref, acc access) field[M] {
 // structField is a small struct decoded and encoded by reflection, left out when zero.
 func structField[M any, T comparable](name string, at func(*M) *T, acc access) field[M] {
 	return field[M]{name: name, access: acc,
-		decode: func(dec *jsontext.Decoder, m *M) error { return jsonv2.UnmarshalDecode(dec, at(m), decodeOptions) },
+		decode: func(dec *jsontext.Decoder, m *M, _ *interner) error {
+			return jsonv2.UnmarshalDecode(dec, at(m), decodeOptions)
+		},
 		put: func(dst []byte, m *M, body bool) ([]byte, bool, error) {
 			var zero T
 			v := *at(m)
@@ -296,7 +310,7 @@ func structField[M any, T comparable](name string, at func(*M) *T, acc access) f
 // writes one in RFC 3339 with the fraction it has.
 func timeField[M any](name string, at func(*M) *time.Time, extra func(*M) *map[string]json.RawMessage) field[M] {
 	return field[M]{name: name, access: readOnly,
-		decode: func(dec *jsontext.Decoder, m *M) (err error) {
+		decode: func(dec *jsontext.Decoder, m *M, _ *interner) (err error) {
 			*at(m), *extra(m), err = readTime(dec, *extra(m), name)
 			return err
 		},

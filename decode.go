@@ -105,11 +105,12 @@ func atPointer(dec *jsontext.Decoder, err error) error {
 	return &pointerError{at: dec.StackPointer(), err: err}
 }
 
-// keepExtra stores the next value under name in m, allocating m on first use.
-func keepExtra(dec *jsontext.Decoder, m map[string]json.RawMessage, name []byte) (map[string]json.RawMessage, error) {
+// keepExtra stores the next value under name in m, allocating m on first use. in, when not nil,
+// shares the names that a listing's items repeat.
+func keepExtra(dec *jsontext.Decoder, m map[string]json.RawMessage, name []byte, in *interner) (map[string]json.RawMessage, error) {
 	// Copy the name before reading on: name aliases the decoder's buffer, which ReadValue may
 	// refill or shift, and a garbled key would make Update erase the real member.
-	key := string(name)
+	key := in.share(name)
 	v, err := dec.ReadValue()
 	if err != nil {
 		return m, err
@@ -207,7 +208,7 @@ func readTime(dec *jsontext.Decoder, extra map[string]json.RawMessage, name stri
 		return time.Time{}, extra, err
 	case '"':
 	default:
-		extra, err := keepExtra(dec, extra, []byte(name))
+		extra, err := keepExtra(dec, extra, []byte(name), nil)
 		return time.Time{}, extra, err
 	}
 	raw, err := dec.ReadValue()
@@ -239,13 +240,58 @@ func readTime(dec *jsontext.Decoder, extra map[string]json.RawMessage, name stri
 	return time.Time{}, extra, nil
 }
 
-func readRef(dec *jsontext.Decoder) (*Ref, error) {
+func readRef(dec *jsontext.Decoder, in *interner) (*Ref, error) {
 	if dec.PeekKind() == 'n' {
 		_, err := dec.ReadToken()
 		return nil, err
 	}
 	r := new(Ref)
-	return r, r.decodeFrom(dec)
+	return r, refModel.decode(dec, r, in)
+}
+
+// interner shares the strings a listing's items repeat: every item's environment id, the few
+// themes and password policies, the language, the names of the members kept in Extra. A page of 1,000 populations then holds one copy
+// of its environment's id instead of 1,000. It remembers the last few distinct values (the
+// repeated ones are few, and a map would grow with every unique id); strings are immutable, so
+// sharing one between items is invisible to the caller. A nil interner shares nothing.
+type interner struct {
+	recent [16]string
+	next   int // the slot the next new value takes, round robin
+}
+
+// read reads a string as readString does, through the interner.
+func (in *interner) read(dec *jsontext.Decoder) (string, error) {
+	if in == nil || dec.PeekKind() != '"' {
+		return readString(dec)
+	}
+	raw, err := dec.ReadValue()
+	if err != nil {
+		return "", err
+	}
+	b := raw[1 : len(raw)-1]
+	if bytes.IndexByte(b, '\\') >= 0 || !utf8.Valid(b) {
+		// Escapes or invalid UTF-8 (replaced, as the decoder does): not worth sharing.
+		u, _ := jsontext.AppendUnquote(nil, raw)
+		return string(u), nil
+	}
+	return in.share(b), nil
+}
+
+// share returns b as a string: one the interner remembers, or a new one it then remembers. A nil
+// interner always makes a new one.
+func (in *interner) share(b []byte) string {
+	if in == nil {
+		return string(b)
+	}
+	for _, s := range in.recent {
+		if s == string(b) && s != "" { // no allocation: the compiler compares in place
+			return s
+		}
+	}
+	s := string(b)
+	in.recent[in.next] = s
+	in.next = (in.next + 1) % len(in.recent)
+	return s
 }
 
 func readStrings(dec *jsontext.Decoder) ([]string, error) {

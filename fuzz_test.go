@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	gocmp "github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -88,6 +89,13 @@ func FuzzDecodeUser(f *testing.F) {
 func FuzzDecodePage(f *testing.F) {
 	f.Add([]byte(`{"_links":{"next":{"href":"https://api.pingone.eu/v1/x?cursor=c"}},"_embedded":{"populations":[{"id":"1","name":"a"}],"users":[]},"count":1,"size":1}`))
 	f.Add([]byte(`{"_embedded":null,"count":"3"}`))
+	f.Add([]byte(`{"_embedded":{"users":[{"id":"u1","mfaEnabled":true,"account":{"x":1},"population":{"id":"p"}},` +
+		`{"id":"u2","mfa\u0045nabled":false,"account":null,"population":{"id":"p"},"accoun":2}]}}`))
+	// Values the interner shares, escaped forms of them, and what is not a string.
+	f.Add([]byte(`{"_embedded":{"populations":[{"id":"1","environment":{"id":"e"},"preferredLanguage":"en","theme":{"id":"t"}},` +
+		`{"id":"2","environment":{"id":"\u0065"},"preferredLanguage":"e\n","theme":{"id":"e"}},` +
+		"{\"id\":\"3\",\"environment\":{\"id\":\"e\xff\"},\"preferredLanguage\":7,\"theme\":{\"id\":null}}," +
+		`{"id":"4","environment":{"id":""},"preferredLanguage":"en","passwordPolicy":{"id":true}}]}}`))
 	var items []string
 	for i := range 60 {
 		items = append(items, string(largeObject(fmt.Sprintf(`{"id":"%d","name":"n%d"`, i, i), 5+i%7)))
@@ -102,7 +110,59 @@ func FuzzDecodePage(f *testing.F) {
 		for _, it := range p.page.Items {
 			checkExtraNames(t, data, it.Extra, refExtra(it.Theme), refExtra(it.PasswordPolicy), refExtra(it.Environment))
 		}
+		checkPageItems(t, data, "populations", p.page.Items)
+		users := &pageOf[User, *User]{collection: "users"}
+		if users.decodeFrom(jsontext.NewDecoder(bytes.NewReader(data), decodeOptions)) == nil {
+			checkPageItems(t, data, "users", users.page.Items)
+		}
 	})
+}
+
+// checkPageItems fails unless each item of a decoded page is what decoding its own bytes alone
+// gives: a page shares repeated strings between its items (interner), which must not show.
+func checkPageItems[T any, PT interface {
+	*T
+	decoder
+}](t *testing.T, data []byte, collection string, got []T) {
+	t.Helper()
+	raws, ok := pageItems(data, collection)
+	if !ok {
+		return
+	}
+	if len(raws) != len(got) {
+		t.Fatalf("page decoded %d %s, its document holds %d", len(got), collection, len(raws))
+	}
+	for i, raw := range raws {
+		var alone T
+		if err := unmarshalV1(raw, PT(&alone)); err != nil {
+			t.Fatalf("%s %d decodes in its page but not alone: %v", collection, i, err)
+		}
+		if diff := gocmp.Diff(alone, got[i], cmpopts.EquateEmpty()); diff != "" {
+			t.Fatalf("%s %d differs from its own decoding (-alone +in page):\n%s", collection, i, diff)
+		}
+	}
+}
+
+// pageItems returns the raw items of a page's _embedded.<collection> arrays, in order, read the
+// way pageOf reads them (repeated members included); ok is false for anything unusual.
+func pageItems(data []byte, collection string) (items [][]byte, ok bool) {
+	dec := jsontext.NewDecoder(bytes.NewReader(data), decodeOptions)
+	err := decodeObject(dec, func(name []byte) error {
+		if string(name) != "_embedded" {
+			return dec.SkipValue()
+		}
+		return decodeObject(dec, func(name []byte) error {
+			if string(name) != collection {
+				return dec.SkipValue()
+			}
+			return decodeArray(dec, func() error {
+				v, err := dec.ReadValue()
+				items = append(items, bytes.Clone(v))
+				return err
+			})
+		})
+	})
+	return items, err == nil
 }
 
 func FuzzParseRegion(f *testing.F) {

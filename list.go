@@ -46,7 +46,7 @@ type Page[T any] struct {
 // that fetch and waits for it, so no goroutine outlives the loop.
 func listAll[T any, PT interface {
 	*T
-	decoder
+	listItem
 }](ctx context.Context, c *Client, opts *ListOptions, collection string, segs ...string) iter.Seq2[*T, error] {
 	var o *ListOptions
 	if opts != nil {
@@ -133,7 +133,7 @@ func listAll[T any, PT interface {
 // listPage is ListPage for any collection.
 func listPage[T any, PT interface {
 	*T
-	decoder
+	listItem
 }](ctx context.Context, c *Client, opts *ListOptions, collection string, segs ...string) (*Page[T], error) {
 	u, err := c.listURL(opts, segs...)
 	if err != nil {
@@ -155,7 +155,7 @@ func limitHint(opts *ListOptions) int {
 // fetchPage GETs one page of collection and returns it with the checked link to the next page.
 func fetchPage[T any, PT interface {
 	*T
-	decoder
+	listItem
 }](ctx context.Context, c *Client, u *url.URL, collection string, hint int) (*Page[T], *url.URL, error) {
 	p := &pageOf[T, PT]{collection: collection, hint: hint}
 	if err := c.do(ctx, http.MethodGet, u, nil, p); err != nil {
@@ -292,12 +292,19 @@ const maxPageItems = 5000
 // pass with no intermediate map.
 type pageOf[T any, PT interface {
 	*T
-	decoder
+	listItem
 }] struct {
 	collection string
 	hint       int // how many items the page likely holds (0: unknown), to size Items once
 	page       Page[T]
 	next       string
+	in         interner
+}
+
+// listItem is a resource a listing decodes: it decodes alone, and as a page's item.
+type listItem interface {
+	decoder
+	decodeItem(dec *jsontext.Decoder, in *interner) error
 }
 
 func (p *pageOf[T, PT]) decodeFrom(dec *jsontext.Decoder) error {
@@ -322,7 +329,7 @@ func (p *pageOf[T, PT]) decodeFrom(dec *jsontext.Decoder) error {
 					}
 					var zero T
 					p.page.Items = append(p.page.Items, zero)
-					return PT(&p.page.Items[len(p.page.Items)-1]).decodeFrom(dec)
+					return PT(&p.page.Items[len(p.page.Items)-1]).decodeItem(dec, &p.in)
 				})
 			})
 		case "_links":

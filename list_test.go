@@ -11,7 +11,9 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"unsafe"
 
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/google/go-cmp/cmp"
 	"github.com/jarcoal/httpmock"
 	"golang.org/x/oauth2"
@@ -270,5 +272,32 @@ func TestHugePageRefused(t *testing.T) {
 	_, err := c.Populations.ListPage(t.Context(), testEnv, nil)
 	if err == nil || !strings.Contains(err.Error(), "items in one page") {
 		t.Fatalf("err = %v, want the page refused", err)
+	}
+}
+
+// TestPageSharesRepeatedStrings: the items of a page share one copy of the strings they repeat
+// (a reference's id, a language) and nothing else, and each item still reads as it would alone
+// (FuzzDecodePage checks that part for any page).
+func TestPageSharesRepeatedStrings(t *testing.T) {
+	item := func(i int) string {
+		return fmt.Sprintf(`{"id":"p%d","name":"P%d","environment":{"id":"env-1"},"theme":{"id":"theme-1"},"preferredLanguage":"en"}`, i, i)
+	}
+	body := `{"_embedded":{"populations":[` + item(1) + "," + item(2) + "," + item(3) + `]}}`
+	p := &pageOf[Population, *Population]{collection: "populations"}
+	if err := p.decodeFrom(jsontext.NewDecoder(strings.NewReader(body), decodeOptions)); err != nil {
+		t.Fatal(err)
+	}
+	same := func(a, b string) bool { return unsafe.StringData(a) == unsafe.StringData(b) }
+	first := p.page.Items[0]
+	for i, it := range p.page.Items[1:] {
+		if !same(it.Environment.ID, first.Environment.ID) || !same(it.Theme.ID, first.Theme.ID) || !same(it.PreferredLanguage, first.PreferredLanguage) {
+			t.Errorf("item %d holds its own copy of a repeated string", i+1)
+		}
+		if it.Environment == first.Environment || it.Theme == first.Theme {
+			t.Errorf("item %d shares a *Ref with item 0: changing one would change both", i+1)
+		}
+	}
+	if first.Environment.ID != "env-1" || first.Theme.ID != "theme-1" || first.PreferredLanguage != "en" {
+		t.Errorf("decoded %+v", first)
 	}
 }

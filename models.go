@@ -98,7 +98,7 @@ type UserLifecycle struct {
 var refModel = model[Ref]{
 	extra: func(r *Ref) *map[string]json.RawMessage { return &r.Extra },
 	fields: []field[Ref]{
-		stringField("id", func(r *Ref) *string { return &r.ID }, required),
+		sharedStringField("id", func(r *Ref) *string { return &r.ID }, required),
 	},
 }
 
@@ -114,7 +114,7 @@ var populationModel = model[Population]{
 		intField("userCount", func(p *Population) *int { return &p.UserCount }, readOnly),
 		refField("passwordPolicy", func(p *Population) **Ref { return &p.PasswordPolicy }, writable),
 		refField("theme", func(p *Population) **Ref { return &p.Theme }, writable),
-		stringField("preferredLanguage", func(p *Population) *string { return &p.PreferredLanguage }, writable),
+		sharedStringField("preferredLanguage", func(p *Population) *string { return &p.PreferredLanguage }, writable),
 		stringsField("alternativeIdentifiers", func(p *Population) *[]string { return &p.AlternativeIdentifiers }, writable),
 		timeField("createdAt", func(p *Population) *time.Time { return &p.CreatedAt }, func(p *Population) *map[string]json.RawMessage { return &p.Extra }),
 		timeField("updatedAt", func(p *Population) *time.Time { return &p.UpdatedAt }, func(p *Population) *map[string]json.RawMessage { return &p.Extra }),
@@ -147,9 +147,19 @@ var userModel = model[User]{
 // keeps members we do not model (for Extra), skips _links without allocating, and is tolerant of
 // what PingOne's sources disagree on (a count written as 2.0, a boolean written as "true").
 
-func (p *Population) decodeFrom(dec *jsontext.Decoder) error { return populationModel.decode(dec, p) }
-func (u *User) decodeFrom(dec *jsontext.Decoder) error       { return userModel.decode(dec, u) }
-func (r *Ref) decodeFrom(dec *jsontext.Decoder) error        { return refModel.decode(dec, r) }
+func (p *Population) decodeFrom(dec *jsontext.Decoder) error {
+	return populationModel.decode(dec, p, nil)
+}
+func (u *User) decodeFrom(dec *jsontext.Decoder) error { return userModel.decode(dec, u, nil) }
+func (r *Ref) decodeFrom(dec *jsontext.Decoder) error  { return refModel.decode(dec, r, nil) }
+
+// decodeItem decodes one item of a listing's page, sharing repeated strings through in.
+func (p *Population) decodeItem(dec *jsontext.Decoder, in *interner) error {
+	return populationModel.decode(dec, p, in)
+}
+func (u *User) decodeItem(dec *jsontext.Decoder, in *interner) error {
+	return userModel.decode(dec, u, in)
+}
 
 // UnmarshalJSON decodes a population, keeping unknown members in Extra.
 func (p *Population) UnmarshalJSON(b []byte) error { return unmarshalV1(b, p) }
