@@ -1,6 +1,7 @@
 package pingone
 
 import (
+	"bytes"
 	"context"
 	stdjson "encoding/json"
 	"errors"
@@ -15,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/hashicorp/go-retryablehttp"
 	"golang.org/x/oauth2"
 )
@@ -128,8 +130,8 @@ func (w *workerCredentials) exchange(ctx context.Context, m TokenAuthMethod) (*o
 	if err != nil {
 		return nil, err
 	}
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-	_ = resp.Body.Close()
+	raw, err := readTokenAnswer(resp)
+	drain(resp.Body)
 	if err != nil {
 		return nil, fmt.Errorf("read token response: %w", err)
 	}
@@ -156,6 +158,28 @@ func (w *workerCredentials) exchange(ctx context.Context, m TokenAuthMethod) (*o
 	return tok, nil
 }
 
+// readTokenAnswer reads a token endpoint's answer (up to maxErrorBody): a JSON document as soon as
+// it is complete, so a server that stalls after it costs nothing, as in handle; a form-encoded
+// answer, or one that is not JSON (an HTML error page), to its end.
+func readTokenAnswer(resp *http.Response) ([]byte, error) {
+	body := io.LimitReader(resp.Body, maxErrorBody)
+	if formEncoded(resp.Header.Get("Content-Type")) {
+		return io.ReadAll(body)
+	}
+	var seen bytes.Buffer
+	if v, err := jsontext.NewDecoder(io.TeeReader(body, &seen), decodeOptions).ReadValue(); err == nil {
+		return bytes.Clone(v), nil
+	}
+	rest, err := io.ReadAll(body)
+	return append(seen.Bytes(), rest...), err
+}
+
+// formEncoded reports whether a token answer's Content-Type says it is not JSON.
+func formEncoded(contentType string) bool {
+	mt, _, _ := mime.ParseMediaType(contentType)
+	return mt == "application/x-www-form-urlencoded" || mt == "text/plain"
+}
+
 // tokenResponse is a token endpoint's answer (RFC 6749, sections 5.1 and 5.2).
 type tokenResponse struct {
 	AccessToken  string    `json:"access_token"`
@@ -180,7 +204,7 @@ func (e *expiresIn) UnmarshalJSON(b []byte) error {
 // parseTokenResponse reads a JSON token response, or a form-encoded one, which some servers send.
 func parseTokenResponse(contentType string, raw []byte) (tokenResponse, error) {
 	var tr tokenResponse
-	if mt, _, _ := mime.ParseMediaType(contentType); mt == "application/x-www-form-urlencoded" || mt == "text/plain" {
+	if formEncoded(contentType) {
 		vals, err := url.ParseQuery(string(raw))
 		if err != nil {
 			return tr, fmt.Errorf("cannot parse token response: %v", err)

@@ -127,7 +127,7 @@ func WithUserAgent(ua string) Option { return func(s *settings) { s.userAgent = 
 func WithLogger(l *slog.Logger) Option { return func(s *settings) { s.logger = l } }
 
 // WithAttemptTimeout bounds each attempt of a request, from sending it to reading the whole
-// response body (default DefaultAttemptTimeout, or the Timeout of the http.Client given to
+// response body, redirects included (default DefaultAttemptTimeout, or the Timeout of the http.Client given to
 // WithHTTPClient when it has one). An attempt that times out is retried like a dropped connection
 // (GET, PUT and DELETE only); the call's ctx bounds the whole call, retries included.
 func WithAttemptTimeout(d time.Duration) Option { return func(s *settings) { s.attemptTimeout = d } }
@@ -342,23 +342,56 @@ type attemptTransport struct {
 }
 
 func (t attemptTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	if d, ok := r.Context().Deadline(); ok && time.Until(d) <= t.timeout {
+	parent := r.Context()
+	deadline := time.Now().Add(t.timeout)
+	if r.Response != nil && r.Response.Request != nil {
+		// A redirect's hop: the attempt's deadline carries on from the hop before (as
+		// http.Client.Timeout covers a whole redirect chain), so hops cannot stretch it.
+		if d, ok := r.Response.Request.Context().Deadline(); ok {
+			deadline = d
+		}
+	}
+	if d, ok := parent.Deadline(); ok && !d.After(deadline) {
 		return t.rt.RoundTrip(r) // the caller's deadline comes first: nothing to add
 	}
-	ctx, cancel := context.WithTimeoutCause(r.Context(), t.timeout, errAttemptTimeout)
+	ctx, cancel := context.WithDeadlineCause(parent, deadline, errAttemptTimeout)
 	resp, err := t.rt.RoundTrip(r.WithContext(ctx))
 	if err != nil {
 		cancel()
-		return nil, err
+		return nil, attemptErr(ctx, parent, err)
 	}
-	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+	if resp == nil || resp.Body == nil {
+		// A transport that breaks the RoundTripper contract: http.Client reports or mends it.
+		cancel()
+		return resp, nil
+	}
+	resp.Body = &cancelOnClose{ReadCloser: resp.Body, ctx: ctx, parent: parent, cancel: cancel}
 	return resp, nil
 }
 
-// cancelOnClose ends an attempt's deadline when its body is closed.
+// attemptErr names the attempt timeout as the cause of err when it was: HTTP/2 reports a request
+// whose context ended as context.DeadlineExceeded, which would read as the caller's deadline.
+func attemptErr(ctx, parent context.Context, err error) error {
+	if parent.Err() == nil && context.Cause(ctx) == errAttemptTimeout && !errors.Is(err, errAttemptTimeout) {
+		return errAttemptTimeout
+	}
+	return err
+}
+
+// cancelOnClose ends an attempt's deadline when its body is closed, and names the attempt
+// timeout when it cut a read short.
 type cancelOnClose struct {
 	io.ReadCloser
-	cancel context.CancelFunc
+	ctx, parent context.Context
+	cancel      context.CancelFunc
+}
+
+func (b *cancelOnClose) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && err != io.EOF {
+		err = attemptErr(b.ctx, b.parent, err)
+	}
+	return n, err
 }
 
 func (b *cancelOnClose) Close() error {

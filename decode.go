@@ -222,10 +222,10 @@ func readTime(dec *jsontext.Decoder, extra map[string]json.RawMessage, name stri
 	}
 	// The decoder validated the literal; invalid UTF-8, which it tolerates, becomes U+FFFD.
 	b, _ := jsontext.AppendUnquote(nil, raw)
-	s := strings.TrimSpace(string(b))
-	if s == "" {
+	if len(b) == 0 {
 		return time.Time{}, extra, nil
 	}
+	s := strings.TrimSpace(string(b))
 	for _, layout := range [...]string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999Z0700", "2006-01-02T15:04:05.999999999",
 		"2006-01-02 15:04:05.999999999Z07:00", "2006-01-02 15:04:05.999999999Z0700", "2006-01-02 15:04:05.999999999"} {
 		if t, err := time.Parse(layout, s); err == nil {

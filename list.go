@@ -143,14 +143,19 @@ func listPage[T any, PT interface {
 	return p, err
 }
 
-// limitHint is how many items the caller's first page should hold: its own Limit, which it chose
-// (a next link's limit is the server's word, and a hostile one could ask for a huge array).
+// limitHint is how many items the caller's first page should hold: its own Limit (a next link's
+// limit is the server's word, and a hostile one could ask for a huge array), up to maxFirstHint.
 func limitHint(opts *ListOptions) int {
 	if opts == nil || opts.Cursor != "" {
 		return 0
 	}
-	return min(opts.Limit, maxPageItems)
+	return min(opts.Limit, maxFirstHint)
 }
+
+// maxFirstHint bounds the first page's presized items: a Limit far above what the server sends
+// (1,000,000 for a page of one) must not hold a large array; a bigger page grows from there. Later
+// pages are sized by the page before, which arrived.
+const maxFirstHint = 256
 
 // fetchPage GETs one page of collection and returns it with the checked link to the next page.
 func fetchPage[T any, PT interface {
@@ -308,6 +313,7 @@ type listItem interface {
 }
 
 func (p *pageOf[T, PT]) decodeFrom(dec *jsontext.Decoder) error {
+	p.page, p.next = Page[T]{}, "" // a retried response starts again
 	return decodeObject(dec, func(name []byte) (err error) {
 		switch string(name) {
 		case "_embedded":
@@ -315,14 +321,15 @@ func (p *pageOf[T, PT]) decodeFrom(dec *jsontext.Decoder) error {
 				if string(name) != p.collection {
 					return dec.SkipValue()
 				}
-				// Sized once when the page size is known: growing by doubling would allocate
-				// twice the page's items (a population is about 190 bytes).
-				if p.page.Items == nil && p.hint > 0 {
-					p.page.Items = make([]T, 0, p.hint)
-				}
 				return decodeArray(dec, func() error {
 					if dec.PeekKind() == 'n' {
 						return errors.New("null item")
+					}
+					// Sized once when the page size is known (growing by doubling would
+					// allocate twice the page's items; a population is about 190 bytes), and
+					// only once there is an item: an empty page stays nil.
+					if p.page.Items == nil && p.hint > 0 {
+						p.page.Items = make([]T, 0, p.hint)
 					}
 					if len(p.page.Items) == maxPageItems {
 						return fmt.Errorf("more than %d items in one page", maxPageItems)

@@ -198,6 +198,12 @@ func (c *Client) send(ctx context.Context, method string, u *url.URL, in any, ou
 			continue
 		}
 		err = c.handle(resp, method, u.Path, out, bearer, opts.secrets())
+		if wait, again := r.retryBody(err); again {
+			if werr := sleepCtx(ctx, wait); werr != nil {
+				return err
+			}
+			continue
+		}
 		if c.settle.transient(method, err) {
 			var more bool
 			if wait, more = c.settle.next(waited, wait); more {

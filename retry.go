@@ -100,6 +100,8 @@ type retrier struct {
 	// they are always safe to log.
 	ownPath bool
 
+	bodyRetries int // retries of this call after its body failed to arrive (retryBody)
+
 	// The attempt log, kept only when the call's logger writes debug lines (log).
 	log          bool
 	method, path string
@@ -161,11 +163,24 @@ func (c *Client) retrier(ctx context.Context, method, path string, paced bool) *
 	r.class, r.logger, r.tokens, r.bearer = classOf(method, paced), c.logger, c.tokens, ""
 	// Attempt logs cost allocations, so only when a logger would write them.
 	r.log = c.logger != nil && c.logger.Enabled(ctx, slog.LevelDebug)
-	r.method, r.path, r.n = method, path, 0
+	r.method, r.path, r.n, r.bodyRetries = method, path, 0, 0
 	if r.log {
 		r.start = time.Now()
 	}
 	return r
+}
+
+// retryBody reports whether a call should be sent again because its attempt timed out while its
+// body was read, and how long to wait first: go-retryablehttp retries only until a response's
+// headers arrive, and the body is read after it returns. Only idempotent calls, and at most the
+// policy's MaxRetries times. (A body cut short is not retried: an io.ErrUnexpectedEOF from a
+// dropped connection looks the same as one from JSON a server truncates every time.)
+func (r *retrier) retryBody(err error) (time.Duration, bool) {
+	if err == nil || r.class == classCreate || r.bodyRetries >= r.rc.RetryMax || !errors.Is(err, errAttemptTimeout) {
+		return 0, false
+	}
+	r.bodyRetries++
+	return backoff(r.rc.RetryWaitMin, r.rc.RetryWaitMax, r.bodyRetries-1, nil), true
 }
 
 // checkRetry decides whether an attempt is retried, following PingOne's guidance.

@@ -148,11 +148,11 @@ var (
 func TestReview3TimeoutErrorsSayWhoseDeadline(t *testing.T) { r3WhoseDeadline(t, false) }
 
 // TestReview3HTTP2AttemptTimeoutIsNotDeadlineExceeded: the same over HTTP/2, which is what
-// PingOne's API hosts negotiate with Go's default transport. DEFECT: net/http's HTTP/2 transport
+// PingOne's API hosts negotiate with Go's default transport. Was a defect: net/http's HTTP/2 transport
 // reports a cancelled request by ctx.Err(), not context.Cause(ctx), so an attempt timeout (before
 // headers, after them, mid-body) comes back as context.DeadlineExceeded and without
 // errAttemptTimeout: errors.Is(err, context.DeadlineExceeded) is true though the caller's ctx
-// has not ended, which is exactly what errAttemptTimeout was introduced to prevent.
+// has not ended. Fixed: attemptErr names the attempt timeout when it was the cause.
 func TestReview3HTTP2AttemptTimeoutIsNotDeadlineExceeded(t *testing.T) { r3WhoseDeadline(t, true) }
 
 func r3WhoseDeadline(t *testing.T, h2 bool) {
@@ -242,9 +242,9 @@ func TestReview3TimedOutAttemptIsRetried(t *testing.T) {
 
 // TestReview3BodyTimeoutIsRetried: WithAttemptTimeout's doc says "An attempt that times out is
 // retried like a dropped connection (GET, PUT and DELETE only)", and the attempt covers reading
-// the body. DEFECT (older than issue 13, but the change restates the promise): the body is read
+// the body. Was a defect (older than issue 13): the body is read
 // in handle, after go-retryablehttp has returned, so an attempt that times out after the headers
-// (a stall mid-body, a slow drip) fails the call at once, with no retry, whatever the policy.
+// (a stall mid-body, a slow drip) failed the call at once. Fixed: retrier.retryBody.
 func TestReview3BodyTimeoutIsRetried(t *testing.T) {
 	r3Retried(t, "stall after headers", func(w http.ResponseWriter, r *http.Request) { r3Headers(w, ""); r3Stall(r) })
 	r3Retried(t, "stall mid-body", func(w http.ResponseWriter, r *http.Request) { r3Headers(w, r3Population[:7]); r3Stall(r) })
@@ -287,7 +287,7 @@ func r3Retried(t *testing.T, name string, first func(w http.ResponseWriter, r *h
 // it to reading the whole response body", as http.Client.Timeout did, which covers the redirects
 // http.Client follows. attemptTransport starts a fresh timer for each hop, so a server that
 // redirects (same host) a few times, each hop well within the timeout, stretches one attempt to
-// several times the timeout (up to 10 hops: 10x, on every retry). DEFECT (regression of issue 13).
+// several times the timeout. Was a regression of issue 13; fixed: a hop keeps the deadline of the hop before.
 func TestReview3RedirectsShareTheAttemptTimeout(t *testing.T) {
 	const hops, hopDelay, attempt = 8, 100 * time.Millisecond, 300 * time.Millisecond // 800 ms of hops
 	srv, n := r3Server(t, false, func(w http.ResponseWriter, r *http.Request, n int) {
@@ -326,8 +326,8 @@ func (b r3ErrCloser) Close() error { b.closed.Add(1); return errors.New("close f
 // answers with a nil Body (it substitutes an empty one, golang/go#38095) and turns a nil
 // *Response with a nil error into an error. attemptTransport sits between http.Client and such a
 // transport, so it must not crash on either; and a body whose Close fails is still closed once
-// and the call still succeeds. DEFECT (regression of issue 13): a nil Body is wrapped in
-// cancelOnClose{nil}, which panics on Close; a nil *Response panics in RoundTrip (resp.Body =).
+// and the call still succeeds. Was a regression of issue 13 (a nil Body wrapped in
+// cancelOnClose{nil} panicked on Close; a nil *Response panicked in RoundTrip); fixed.
 func TestReview3CustomRoundTrippers(t *testing.T) {
 	var closed atomic.Int32
 	tests := []struct {
@@ -533,9 +533,8 @@ func r3InstantOf(tm time.Time, extra json.RawMessage) r3Instant {
 // TestReview3TimestampsAsBefore: the byte-level fast path gives every timestamp exactly what the
 // string path before it did (instant, zone, location; or the same Extra), for RFC 3339 and for
 // every near miss: escapes, spaces, invalid UTF-8, leap seconds, hour 24, -00:00, +05:30, ten
-// fraction digits, a comma, lower-case letters, a megabyte-long value. DEFECT (minor, regression):
-// a value of only spaces ("   "), unreadable, was kept in Extra (as ""); now it is dropped, since
-// the new path tests for "" after trimming where the old one tested before.
+// fraction digits, a comma, lower-case letters, a megabyte-long value. Was a minor regression,
+// fixed: a value of only spaces ("   "), unreadable, is kept in Extra (as "") as before.
 func TestReview3TimestampsAsBefore(t *testing.T) {
 	long := `"2024-01-02T03:04:05.` + strings.Repeat("1", 1<<20) + `Z"`
 	junk := `"` + strings.Repeat("x", 1<<20) + `"`
@@ -681,8 +680,8 @@ func TestReview3PageKeyIsFNV1aOfTheIDs(t *testing.T) {
 // maxPageItems (5,000). A caller asking for Limit 1,000,000 (or PingOne's documented maximum of
 // 1,000 users, which it serves 200 at a time) gets, for a one-item page, a backing array of 5,000
 // users: 1.1 MB allocated and kept alive by the Page (and by every item pointer List yields) for
-// 224 bytes of data. The hint must not allocate far beyond what the body can hold. DEFECT (minor,
-// regression): 1,120,000 bytes for Limit 5,000 or more.
+// 224 bytes of data. The hint must not allocate far beyond what the body can hold. Was a minor
+// regression (1,120,000 bytes for Limit 5,000 or more); fixed: the first page's hint is at most 256.
 func TestReview3PageHintBounded(t *testing.T) {
 	const most = 256 << 10 // bytes of preallocated items a one-item page may cost
 	tests := []struct {
@@ -714,7 +713,7 @@ func TestReview3PageHintBounded(t *testing.T) {
 // TestReview3EmptyPageSameWithOrWithoutLimit: the same empty answer gives the same Page whatever
 // Limit the caller passed. Before issue 13 both had Items == nil; now a Limit makes it a non-nil
 // empty slice with a preallocated backing array (so, say, JSON-encoding the page gives null or []
-// depending on the Limit). DEFECT (minor, regression).
+// depending on the Limit). Was a minor regression; fixed: Items is sized at the first item.
 func TestReview3EmptyPageSameWithOrWithoutLimit(t *testing.T) {
 	for _, body := range []string{`{"_embedded":{"populations":[]}}`, `{"_embedded":{"populations":null}}`} {
 		t.Run(body, func(t *testing.T) {
@@ -864,8 +863,8 @@ func TestReview3AttemptTimeoutRetriedByMethod(t *testing.T) {
 // TestReview3TokenAnswerThatStallsAfterTheJSON: an API answer whose body stalls after a whole JSON
 // value is read and used (TestStalledServersEndTheCall); a token answer that does the same is
 // read with io.ReadAll, so it waits out the attempt timeout (60 s by default) and then fails the
-// token fetch, and the call with it. DEFECT (older than issue 13; the attempt timeout only bounds
-// it): the token endpoint should get the same tolerance, or at least a retry.
+// token fetch, and the call with it. Was a defect older than issue 13; fixed: readTokenAnswer
+// reads one JSON value and drains the rest as handle does.
 func TestReview3TokenAnswerThatStallsAfterTheJSON(t *testing.T) {
 	srv, _ := r3Server(t, false, func(w http.ResponseWriter, r *http.Request, _ int) {
 		w.Header().Set("Content-Type", "application/json")
