@@ -251,7 +251,7 @@ func TestReview3BodyTimeoutIsRetried(t *testing.T) {
 }
 
 func r3Retried(t *testing.T, name string, first func(w http.ResponseWriter, r *http.Request)) {
-	const attempt = 400 * time.Millisecond
+	const attempt = time.Second // the retry answers after a quarter of it: room for a loaded machine
 	for _, h2 := range []bool{false, true} {
 		t.Run(fmt.Sprintf("h2=%v/%s", h2, name), func(t *testing.T) {
 			t.Parallel()
@@ -397,7 +397,7 @@ func TestReview3TokenRequestAttemptTimeout(t *testing.T) {
 				}
 				_, _ = io.WriteString(w, r3Population)
 			})
-			opts := []Option{WithBaseURL(srv.URL + "/v1"), WithAuthURL(srv.URL), WithRetryPolicy(fastRetry()), WithAttemptTimeout(300 * time.Millisecond)}
+			opts := []Option{WithBaseURL(srv.URL + "/v1"), WithAuthURL(srv.URL), WithRetryPolicy(fastRetry()), WithAttemptTimeout(750 * time.Millisecond)}
 			if h2 {
 				opts = append(opts, WithHTTPClient(srv.Client()))
 			}
@@ -845,7 +845,7 @@ func TestReview3AttemptTimeoutRetriedByMethod(t *testing.T) {
 				w.Header().Set("Content-Type", "application/json")
 				_, _ = io.WriteString(w, r3Population)
 			})
-			c := r3Client(t, srv, WithAttemptTimeout(250*time.Millisecond))
+			c := r3Client(t, srv, WithAttemptTimeout(750*time.Millisecond))
 			err := r3Within(t, 15*time.Second, func() error { return tt.call(context.Background(), c) })
 			if got := (struct {
 				Requests int32
