@@ -12,22 +12,22 @@ import (
 // until the Retry-After has passed.
 //
 // PingOne documents no rate-limit headers, so a 429 is the only sign of the tenant's limit, and
-// each costs a pause of a second or more, with every move then in flight meeting a 429 too. So
-// the pacer learns a rate from the first 429: the successes of the last second (of the time
-// since the last pause, if shorter), and those admitted before the 429 whose answers come
-// after it, are what the server admits in a second. From then on it spaces the moves a little
-// below that rate (a token bucket holding one token): the job resumes at that pace instead of
-// all at once, and avoids the next 429 instead of meeting it. Each later 429 sets the rate the
-// same way, never higher than it was. Without 429s the rate grows, to find a limit that was
-// raised or a share another client no longer uses: slowly at first, since a probe that
-// overshoots costs a pause, and faster the longer no 429 comes. A 429 with no success in the
-// last second (another client spent the limit, or a fault) shows no rate and halves the
-// concurrency instead, as in AIMD. The concurrency is not halved once a rate paces the job, as
-// it no longer decides how fast requests go out.
+// each costs a pause, with every move then in flight meeting a 429 too. So the pacer learns a
+// rate from the first 429 (once a move in flight meets one too, or another pause comes: a 429
+// alone may be a fault, or another client's burst): the successes of the last second, with those admitted before the 429
+// whose answers come after it, are what the server admits in a second. From then on it spaces
+// the moves a little below that rate (a token bucket holding one token): the job resumes at
+// that pace instead of all at once, and avoids the next 429 instead of meeting it. Each later
+// 429 sets the rate the same way, never higher than it was. Without 429s the rate grows, to find
+// a limit that was raised or a share another client no longer uses: slowly at first, since a
+// probe that overshoots costs a pause, and faster the longer no 429 comes. A 429 with no
+// success in the last second (another client spent the limit, or a fault) shows no rate and
+// halves the concurrency instead, as in AIMD. The concurrency is not halved once a rate paces
+// the job, as it no longer decides how fast requests go out.
 //
-// Nothing here assumes how the server counts (fixed or sliding windows, a token bucket): under
-// fixed windows, the last second may straddle two of them and overstate the rate, which the
-// next 429 corrects.
+// Nothing here assumes how the server counts. The last second is the right span for a sliding
+// window, and for a token bucket, whose pauses are short; under fixed windows it may straddle
+// two of them and overstate the rate, which the next 429 corrects.
 type pacer struct {
 	mu        sync.Mutex
 	now       func() time.Time // time.Now; tests set a fake clock
@@ -60,9 +60,10 @@ const (
 	// catch up, and a count of whole requests is rough, but this is cheaper than a pause.
 	rateMargin = 0.98
 	// probe is how fast the rate grows without 429s: by probe×s per second after s quiet
-	// seconds, so it takes about 20 s to grow 2 % (back to a limit just found, whose probe
-	// costs a pause: a few per minute would cost more than the margin), 80 s to grow 30 %, and
-	// a little over two minutes to double.
+	// seconds, so it takes 20 s to grow 2 % (back to a limit just found: each probe that finds
+	// it costs a pause and a 429 for each move in flight), 50 s to grow 13 % (a count one
+	// short of a limit of 10 a second, as when the job's listing took part of it), and two
+	// minutes to double.
 	probe = 1e-4
 	// slowStartStep is the least time between two doublings of the concurrency. A limit
 	// counted per second lets every move through until the second's budget is spent, and then
@@ -159,15 +160,13 @@ func (p *pacer) release(throttled time.Duration) {
 	p.wake = make(chan struct{})
 }
 
-// onThrottle adapts to the first 429 of a pause: it sets the rate from the successes counted
-// since the last pause, or halves the concurrency when there are none.
+// onThrottle adapts to the first 429 of a pause: it sets the rate from the successes of the
+// last second, or halves the concurrency when there are none.
 func (p *pacer) onThrottle(now time.Time) {
 	p.slowStart = false
 	p.throttled, p.raised = now, now
-	// Successes from before the last pause ended belong to another of the server's windows
-	// (if it counts in windows), so they say nothing about this one.
 	p.ceiling, p.unhalved = p.rate, 0
-	p.counted = len(p.recentSince(later(now.Add(-time.Second), p.resumeAt)))
+	p.counted = len(p.recentSince(now.Add(-time.Second)))
 	switch {
 	case p.counted == 0:
 		p.limit = max(1, p.limit/2)
