@@ -13,17 +13,17 @@ import (
 //
 // PingOne documents no rate-limit headers, so a 429 is the only sign of the tenant's limit, and
 // each costs a pause, with every move then in flight meeting a 429 too. So the pacer learns a
-// rate from the first 429 (once a move in flight meets one too, or another pause comes: a 429
-// alone may be a fault, or another client's burst): the successes of the last second, with those admitted before the 429
-// whose answers come after it, are what the server admits in a second. From then on it spaces
-// the moves a little below that rate (a token bucket holding one token): the job resumes at
-// that pace instead of all at once, and avoids the next 429 instead of meeting it. Each later
-// 429 sets the rate the same way, never higher than it was. Without 429s the rate grows, to find
-// a limit that was raised or a share another client no longer uses: slowly at first, since a
-// probe that overshoots costs a pause, and faster the longer no 429 comes. A 429 with no
-// success in the last second (another client spent the limit, or a fault) shows no rate and
-// halves the concurrency instead, as in AIMD. The concurrency is not halved once a rate paces
-// the job, as it no longer decides how fast requests go out.
+// rate from the first 429, once a move in flight meets one too or another pause comes (a 429
+// alone may be a fault, or another client's burst): the successes of the last second, with
+// those admitted before the 429 whose answers come after it, are what the server admits in a
+// second. From then on it spaces the moves a little below that rate (a token bucket holding
+// one token): the job resumes at that pace instead of all at once, and avoids the next 429
+// instead of meeting it. Each later 429 sets the rate the same way, never higher than it was,
+// and leaves the concurrency alone, as it no longer decides how fast requests go out. Without
+// 429s the rate grows, to find a limit that was raised or a share another client no longer
+// uses: slowly at first, since a probe that overshoots costs a pause, and faster the longer no
+// 429 comes. A 429 with no success in the last second (another client spent the limit, or a
+// fault) shows no rate and halves the concurrency instead, as in AIMD.
 //
 // Nothing here assumes how the server counts. The last second is the right span for a sliding
 // window, and for a token bucket, whose pauses are short; under fixed windows it may straddle
@@ -48,7 +48,7 @@ type pacer struct {
 	counted   int         // successes the server admitted in the second up to the last 429
 	ceiling   float64     // the rate before the last 429; 0 if none
 	pauses    int         // 429 pauses so far
-	unhalved  int         // the limit before a first 429 halved it, until another confirms it; 0 if none
+	unhalved  int         // the limit a first 429 halved, until another confirms it; 0 if none
 }
 
 const (
