@@ -19,9 +19,11 @@ var ErrDefaultPopulation = errors.New("pingone: the default population cannot be
 type BulkOptions struct {
 	// Concurrency caps the moves in flight (default 64). The job starts at 8 (or the cap, if
 	// lower) and finds the concurrency it needs: it doubles after each run of as many successes
-	// until the first 429, then adds one after each run and halves on a 429 (AIMD). Once 429s
-	// show the server's rate limit, the job also spaces its moves at the rate it learned, so
-	// it meets few further 429s.
+	// (at most every quarter second) until the first 429, then adds one after each run. The
+	// first 429 shows the server's rate limit (the moves it admitted in the last second): from
+	// then on the job spaces its moves a little below that rate, so it meets few further 429s,
+	// and raises the rate slowly while none come. A 429 that shows no rate halves the
+	// concurrency (AIMD).
 	Concurrency int
 	// Filter narrows MoveAll to users matching this SCIM filter, such as `email ew "@acme.com"`.
 	Filter string

@@ -8,38 +8,73 @@ import (
 
 // pacer is shared by a bulk job's workers. It bounds the moves in flight and adapts the bound:
 // doubled after each run of as many successes as the bound until the first 429 (slow start),
-// then one more after each such run, halved on a 429 (additive increase, multiplicative
-// decrease), never above the cap. After a 429 it pauses every worker until the Retry-After has
-// passed. A second pause whose 429 follows at least startConcurrency successes in the last
-// second shows a sustained rate limit (a single 429, from a fault or another client's burst,
-// only halves the concurrency): the pacer takes those successes as the rate the server admits and from then on spaces
-// the moves at that rate (a token bucket holding one token), which avoids the next 429 instead
-// of meeting it. A later 429 lowers the rate by a tenth, and every second without one raises it
-// by a hundredth. The concurrency is not halved once the rate paces the job, as it no longer
-// decides how fast requests go out.
+// then one more after each such run, never above the cap. After a 429 it pauses every worker
+// until the Retry-After has passed.
+//
+// PingOne documents no rate-limit headers, so a 429 is the only sign of the tenant's limit, and
+// each costs a pause, with every move then in flight meeting a 429 too. So the pacer learns a
+// rate from the first 429, once a move in flight meets one too or another pause comes (a 429
+// alone may be a fault, or another client's burst): the successes of the last second, with
+// those admitted before the 429 whose answers come after it, are what the server admits in a
+// second. From then on it spaces the moves a little below that rate (a token bucket holding
+// one token): the job resumes at that pace instead of all at once, and avoids the next 429
+// instead of meeting it. Each later 429 sets the rate the same way, never higher than it was,
+// and leaves the concurrency alone, as it no longer decides how fast requests go out. Without
+// 429s the rate grows, to find a limit that was raised or a share another client no longer
+// uses: slowly at first, since a probe that overshoots costs a pause, and faster the longer no
+// 429 comes. A 429 with no success in the last second (another client spent the limit, or a
+// fault) shows no rate and halves the concurrency instead, as in AIMD.
+//
+// Nothing here assumes how the server counts. The last second is the right span for a sliding
+// window, and for a token bucket, whose pauses are short; under fixed windows it may straddle
+// two of them and overstate the rate, which the next 429 corrects.
 type pacer struct {
 	mu        sync.Mutex
-	limit     int  // moves allowed in flight
-	max       int  // the cap on limit
-	inflight  int  // moves in flight
-	streak    int  // successes since limit last changed
-	slowStart bool // no 429 yet: limit doubles instead of growing by one
-	pauses    int  // 429 pauses so far
+	now       func() time.Time // time.Now; tests set a fake clock
+	limit     int              // moves allowed in flight
+	max       int              // the cap on limit
+	inflight  int              // moves in flight
+	streak    int              // successes since limit last changed
+	slowStart bool             // no 429 yet: limit doubles instead of growing by one
+	doubled   time.Time        // when slow start last doubled limit
 	resumeAt  time.Time
 	wake      chan struct{} // closed and replaced whenever a worker may proceed
 
-	rate   float64     // requests per second the server admits, once a 429 has shown it; 0 before
-	next   time.Time   // when the rate lets the next move go
-	raised time.Time   // when the rate last changed
-	recent []time.Time // when the successes of the last second ended, while rate is 0
+	rate      float64     // moves per second; 0 until a 429 shows the server's rate
+	next      time.Time   // when the rate lets the next move go
+	throttled time.Time   // when the last pause began
+	raised    time.Time   // when the rate last grew
+	recent    []time.Time // when the successes of the last second ended
+	counted   int         // successes the server admitted in the second up to the last 429
+	ceiling   float64     // the rate before the last 429; 0 if none
+	pauses    int         // 429 pauses so far
+	unhalved  int         // the limit a first 429 halved, until another confirms it; 0 if none
 }
 
-// startConcurrency is where a job's concurrency starts: high enough that a short job does not
-// wait for it to grow, low enough that a tenant with a small rate limit meets few 429s at once.
-const startConcurrency = 8
+const (
+	// startConcurrency is where a job's concurrency starts: high enough that a short job does
+	// not wait for it to grow, low enough that a tenant with a small rate limit meets few 429s
+	// at once.
+	startConcurrency = 8
+	// rateMargin is how far below the rate it counted the pacer goes: timers fire late and
+	// catch up, and a count of whole requests is rough, but this is cheaper than a pause.
+	rateMargin = 0.98
+	// probe is how fast the rate grows without 429s: by probe×s per second after s quiet
+	// seconds, so it takes 20 s to grow 2 % (back to a limit just found: each probe that finds
+	// it costs a pause and a 429 for each move in flight), 50 s to grow 13 % (a count one
+	// short of a limit of 10 a second, as when the job's listing took part of it), and two
+	// minutes to double.
+	probe = 1e-4
+	// slowStartStep is the least time between two doublings of the concurrency. A limit
+	// counted per second lets every move through until the second's budget is spent, and then
+	// every move in flight meets a 429: doubling each round trip would reach the cap in a few
+	// round trips, well before the budget is spent, and meet the first 429 with the cap in
+	// flight. At a short round trip the start is already hundreds of moves per second.
+	slowStartStep = 250 * time.Millisecond
+)
 
 func newPacer(max int) *pacer {
-	return &pacer{limit: min(startConcurrency, max), max: max, slowStart: true, wake: make(chan struct{})}
+	return &pacer{now: time.Now, doubled: time.Now(), limit: min(startConcurrency, max), max: max, slowStart: true, wake: make(chan struct{})}
 }
 
 func (p *pacer) current() int {
@@ -56,7 +91,7 @@ func (p *pacer) acquire(ctx context.Context) error {
 			return err
 		}
 		p.mu.Lock()
-		now := time.Now()
+		now := p.now()
 		at := p.resumeAt
 		if p.rate > 0 {
 			at = later(at, p.next)
@@ -100,59 +135,86 @@ func (p *pacer) release(throttled time.Duration) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.inflight--
-	now := time.Now()
+	now := p.now()
 	if throttled > 0 {
 		if now.After(p.resumeAt) { // one decrease per pause, however many moves saw the 429
-			p.throttled(now)
+			p.onThrottle(now)
+		} else if p.unhalved > 0 {
+			// A move in flight met a 429 too: the first was not alone, but the limit.
+			p.limit, p.unhalved = p.unhalved, 0
+			p.setRate()
 		}
 		p.resumeAt = later(p.resumeAt, now.Add(throttled))
 		p.next = later(p.next, p.resumeAt)
 		p.streak = 0
 	} else if !now.Before(p.resumeAt) { // a move in flight when another met the 429 is no reason to grow
 		p.succeeded(now)
+	} else if p.counted > 0 {
+		// The server admitted it before the 429 that began the pause: it counts towards the
+		// rate, though its answer came after the 429's.
+		if p.counted++; p.rate > 0 {
+			p.setRate()
+		}
 	}
 	close(p.wake)
 	p.wake = make(chan struct{})
 }
 
-// throttled adapts to the first 429 of a pause: it learns or lowers the rate, or halves the
-// concurrency when no rate is known.
-func (p *pacer) throttled(now time.Time) {
+// onThrottle adapts to the first 429 of a pause: it sets the rate from the successes of the
+// last second, or halves the concurrency when there are none.
+func (p *pacer) onThrottle(now time.Time) {
 	p.slowStart = false
+	p.throttled, p.raised = now, now
+	p.ceiling, p.unhalved = p.rate, 0
+	p.counted = len(p.recentSince(now.Add(-time.Second)))
 	switch {
-	case p.rate > 0:
-		p.rate = max(1, p.rate*0.9)
-		p.raised = now
-	case p.pauses > 0 && len(p.recentSince(now)) >= startConcurrency:
-		p.rate, p.raised, p.recent = float64(len(p.recent)), now, nil
-	default:
+	case p.counted == 0:
 		p.limit = max(1, p.limit/2)
+	case p.rate > 0 || p.pauses > 0:
+		p.setRate()
+	default:
+		// A first 429 may be alone (a fault, another client's burst) and the last second's
+		// successes then no limit at all: until a move in flight also meets one, or another
+		// pause comes, it only halves the concurrency.
+		p.unhalved, p.limit = p.limit, max(1, p.limit/2)
 	}
 	p.pauses++
 }
 
+// setRate sets the rate from the successes counted for the current pause, never above the
+// rate before it.
+func (p *pacer) setRate() {
+	r := max(1, float64(p.counted)*rateMargin)
+	if p.ceiling > 0 {
+		r = min(r, p.ceiling)
+	}
+	p.rate = r
+}
+
 // succeeded counts a success towards the next increase of the concurrency and of the rate.
 func (p *pacer) succeeded(now time.Time) {
-	if p.streak++; p.streak >= p.limit {
-		if p.slowStart {
-			p.limit = min(p.max, 2*p.limit)
-		} else {
-			p.limit = min(p.max, p.limit+1)
-		}
-		p.streak = 0
+	switch p.streak++; {
+	case p.streak < p.limit:
+	case !p.slowStart:
+		p.limit, p.streak = min(p.max, p.limit+1), 0
+	case now.Sub(p.doubled) >= slowStartStep:
+		p.limit, p.streak, p.doubled = min(p.max, 2*p.limit), 0, now
 	}
-	if p.rate == 0 {
-		p.recent = append(p.recentSince(now), now)
-	} else if now.Sub(p.raised) >= time.Second {
-		p.rate *= 1.01
+	p.recent = append(p.recentSince(now.Add(-time.Second)), now)
+	if d := now.Sub(p.raised); p.rate > 0 && d >= time.Second {
+		// Only while the moves keep up with the rate: a rate far above them paces nothing,
+		// and would let a burst through once the concurrency grows.
+		if r := p.rate * (1 + probe*d.Seconds()*now.Sub(p.throttled).Seconds()); r < 2*float64(len(p.recent)) {
+			p.rate = r
+		}
 		p.raised = now
 	}
 }
 
-// recentSince drops the successes that ended more than a second before now and returns the rest.
-func (p *pacer) recentSince(now time.Time) []time.Time {
+// recentSince drops the successes that ended before t and returns the rest.
+func (p *pacer) recentSince(t time.Time) []time.Time {
 	i := 0
-	for i < len(p.recent) && now.Sub(p.recent[i]) > time.Second {
+	for i < len(p.recent) && p.recent[i].Before(t) {
 		i++
 	}
 	p.recent = p.recent[i:]

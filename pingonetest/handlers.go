@@ -329,7 +329,7 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, body []byte) {
 	writeJSON(w, status, v)
 }
 
-// limit applies the rate limit, in fixed one-second windows.
+// limit applies the rate limit, in fixed one-second windows or with a token bucket.
 func (s *Server) limit(w http.ResponseWriter) *apiError {
 	if s.cfg.rateLimit <= 0 {
 		return nil
@@ -337,14 +337,30 @@ func (s *Server) limit(w http.ResponseWriter) *apiError {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := time.Now()
-	if now.Sub(s.window) >= time.Second {
-		s.window, s.windowCount = now, 0
+	var reset time.Time // when a request would be admitted again
+	if s.cfg.tokenBucket {
+		limit := float64(s.cfg.rateLimit)
+		if s.bucketAt.IsZero() {
+			s.bucket = limit
+		} else {
+			s.bucket = min(limit, s.bucket+now.Sub(s.bucketAt).Seconds()*limit)
+		}
+		s.bucketAt = now
+		if s.bucket >= 1 {
+			s.bucket--
+			return nil
+		}
+		reset = now.Add(time.Duration((1 - s.bucket) / limit * float64(time.Second)))
+	} else {
+		if now.Sub(s.window) >= time.Second {
+			s.window, s.windowCount = now, 0
+		}
+		s.windowCount++
+		if s.windowCount <= s.cfg.rateLimit {
+			return nil
+		}
+		reset = s.window.Add(time.Second)
 	}
-	s.windowCount++
-	if s.windowCount <= s.cfg.rateLimit {
-		return nil
-	}
-	reset := s.window.Add(time.Second)
 	w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(time.Until(reset).Seconds())))))
 	return newError(http.StatusTooManyRequests, "REQUEST_LIMITED", "The request could not be completed. Too many requests.",
 		errorDetail{Code: "LIMIT_EXCEEDED", Message: fmt.Sprintf("More than %d requests per second.", s.cfg.rateLimit),

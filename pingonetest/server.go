@@ -63,12 +63,15 @@ type Server struct {
 	tokenRequests int
 	window        time.Time // start of the current rate-limit second
 	windowCount   int
+	bucket        float64   // WithTokenBucket: tokens left at bucketAt
+	bucketAt      time.Time // zero: the bucket is full
 }
 
 type config struct {
 	pageSize       int
 	tokenLifetime  time.Duration
 	rateLimit      int
+	tokenBucket    bool
 	deterministic  bool
 	conflictStatus int
 	latency        time.Duration
@@ -96,6 +99,14 @@ func WithTokenLifetime(d time.Duration) Option { return func(c *config) { c.toke
 // WithRateLimit answers API requests beyond perSecond in any one second with 429 REQUEST_LIMITED
 // and a Retry-After header. The token endpoint is not limited.
 func WithRateLimit(perSecond int) Option { return func(c *config) { c.rateLimit = perSecond } }
+
+// WithTokenBucket makes WithRateLimit count with a token bucket instead of fixed one-second
+// windows: the bucket holds perSecond tokens (a second's burst) and refills continuously at
+// perSecond a second; a request takes a token or is answered 429, with a Retry-After of the
+// time until the next token, rounded up to whole seconds. PingOne does not document how it
+// counts; fixed windows stay the default, and this is another plausible choice, for checking
+// that a client does not depend on either.
+func WithTokenBucket() Option { return func(c *config) { c.tokenBucket = true } }
 
 // WithLatency delays every request (token requests too) by d before serving it, as a network
 // round trip of d would, so benchmarks see what users wait for. The wait follows the request's

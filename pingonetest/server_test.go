@@ -564,25 +564,32 @@ func TestNilOptionIgnored(t *testing.T) {
 }
 
 func TestRateLimit(t *testing.T) {
-	srv := pingonetest.NewServer(pingonetest.WithRateLimit(2))
-	defer srv.Close()
-	c, _ := srv.Client(pingone.WithRetryPolicy(pingone.RetryPolicy{MaxRetries: 0}))
-	var limited *pingone.APIError
-	for range 5 {
-		_, err := c.Populations.GetDefault(t.Context(), srv.EnvironmentID)
-		if errors.As(err, &limited) {
-			break
-		}
-	}
-	if limited == nil || limited.StatusCode != 429 || limited.Code != "REQUEST_LIMITED" || limited.RetryAfter <= 0 || limited.RetryAfter > time.Second {
-		t.Fatalf("want a 429 REQUEST_LIMITED with Retry-After, got %v", limited)
-	}
-	// With retries on, the client waits and gets through.
-	c2, _ := srv.Client()
-	for range 5 {
-		if _, err := c2.Populations.GetDefault(t.Context(), srv.EnvironmentID); err != nil {
-			t.Fatal(err)
-		}
+	for name, opts := range map[string][]pingonetest.Option{
+		"fixed windows": {pingonetest.WithRateLimit(2)},
+		"token bucket":  {pingonetest.WithRateLimit(2), pingonetest.WithTokenBucket()},
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv := pingonetest.NewServer(opts...)
+			defer srv.Close()
+			c, _ := srv.Client(pingone.WithRetryPolicy(pingone.RetryPolicy{MaxRetries: 0}))
+			var limited *pingone.APIError
+			for range 5 {
+				_, err := c.Populations.GetDefault(t.Context(), srv.EnvironmentID)
+				if errors.As(err, &limited) {
+					break
+				}
+			}
+			if limited == nil || limited.StatusCode != 429 || limited.Code != "REQUEST_LIMITED" || limited.RetryAfter <= 0 || limited.RetryAfter > time.Second {
+				t.Fatalf("want a 429 REQUEST_LIMITED with Retry-After, got %v", limited)
+			}
+			// With retries on, the client waits and gets through.
+			c2, _ := srv.Client()
+			for range 5 {
+				if _, err := c2.Populations.GetDefault(t.Context(), srv.EnvironmentID); err != nil {
+					t.Fatal(err)
+				}
+			}
+		})
 	}
 }
 
