@@ -20,10 +20,11 @@ type BulkOptions struct {
 	// Concurrency caps the moves in flight (default 64). The job starts at 8 (or the cap, if
 	// lower) and finds the concurrency it needs: it doubles after each run of as many successes
 	// (at most every quarter second) until the first 429, then adds one after each run. The
-	// first 429 shows the server's rate limit (the moves it admitted in the last second): from
-	// then on the job spaces its moves a little below that rate, so it meets few further 429s,
-	// and raises the rate slowly while none come. A 429 that shows no rate halves the
-	// concurrency (AIMD).
+	// first 429s show the server's rate limit (the moves it admitted in the last second), once
+	// a move in flight meets one too or a second pause comes (a 429 alone only halves the
+	// concurrency, so with a Concurrency of 1 it takes two pauses): from then on the job spaces
+	// its moves a little below that rate, so it meets few further 429s, and raises the rate
+	// slowly while none come. A 429 that shows no rate halves the concurrency (AIMD).
 	Concurrency int
 	// Filter narrows MoveAll to users matching this SCIM filter, such as `email ew "@acme.com"`.
 	Filter string

@@ -16,10 +16,11 @@ import (
 // rate from the first 429, once a move in flight meets one too or another pause comes (a 429
 // alone may be a fault, or another client's burst): the successes of the last second, with
 // those admitted before the 429 whose answers come after it, are what the server admits in a
-// second. From then on it spaces the moves a little below that rate (a token bucket holding
-// one token): the job resumes at that pace instead of all at once, and avoids the next 429
-// instead of meeting it. Each later 429 sets the rate the same way, never higher than it was,
-// and leaves the concurrency alone, as it no longer decides how fast requests go out. Without
+// second. From then on it spaces the moves a little below that rate (a token bucket that holds
+// one token while the moves keep pace, and up to two after the workers were idle, as a late
+// timer's lateness is caught up): the job resumes at that pace instead of all at once, and avoids the next 429
+// instead of meeting it. Each later 429 sets the rate the same way, and at least 2 % below what
+// it was, and leaves the concurrency alone, as it no longer decides how fast requests go out. Without
 // 429s the rate grows, to find a limit that was raised or a share another client no longer
 // uses: slowly at first, since a probe that overshoots costs a pause, and faster the longer no
 // 429 comes. A 429 with no success in the last second (another client spent the limit, or a
@@ -181,12 +182,14 @@ func (p *pacer) onThrottle(now time.Time) {
 	p.pauses++
 }
 
-// setRate sets the rate from the successes counted for the current pause, never above the
-// rate before it.
+// setRate sets the rate from the successes counted for the current pause, and a later 429's
+// below the rate before it: the count may overstate the limit (it includes moves the server
+// admitted up to a round trip before the second it covers), and a 429 that left a rate the probe
+// pushed past the limit where it was would be met again at once.
 func (p *pacer) setRate() {
 	r := max(1, float64(p.counted)*rateMargin)
 	if p.ceiling > 0 {
-		r = min(r, p.ceiling)
+		r = min(r, p.ceiling*rateMargin)
 	}
 	p.rate = r
 }
@@ -201,10 +204,12 @@ func (p *pacer) succeeded(now time.Time) {
 		p.limit, p.streak, p.doubled = min(p.max, 2*p.limit), 0, now
 	}
 	p.recent = append(p.recentSince(now.Add(-time.Second)), now)
-	if d := now.Sub(p.raised); p.rate > 0 && d >= time.Second {
+	// Quiet time counts from the end of the last pause, not its start: a long Retry-After is
+	// no evidence that the limit rose.
+	if d := now.Sub(later(p.raised, p.resumeAt)); p.rate > 0 && d >= time.Second {
 		// Only while the moves keep up with the rate: a rate far above them paces nothing,
 		// and would let a burst through once the concurrency grows.
-		if r := p.rate * (1 + probe*d.Seconds()*now.Sub(p.throttled).Seconds()); r < 2*float64(len(p.recent)) {
+		if r := p.rate * (1 + probe*d.Seconds()*now.Sub(p.resumeAt).Seconds()); r < 2*float64(len(p.recent)) {
 			p.rate = r
 		}
 		p.raised = now

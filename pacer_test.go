@@ -183,15 +183,15 @@ func TestPacerSpacesAtTheLearnedRate(t *testing.T) {
 	}
 }
 
-// TestPacerNeverRaisesOnA429: a 429 after more successes than the rate allows (moves let go
-// before the rate was learned) keeps the rate.
-func TestPacerNeverRaisesOnA429(t *testing.T) {
+// TestPacerLowersOnALater429: a 429 after more successes than the rate allows (moves let go
+// before the rate was learned) does not raise the rate, and lowers it by the margin.
+func TestPacerLowersOnALater429(t *testing.T) {
 	f := newFakePacer(t, 64)
 	f.moves(100, 10*time.Millisecond)
 	f.rate, f.throttled, f.raised = 20, f.clock, f.clock // as if learned just before
 	f.throttle()
-	if f.rate != 20 {
-		t.Errorf("rate %v, want 20", f.rate)
+	if want := 20 * rateMargin; f.rate != want { // a later 429 always lowers the rate
+		t.Errorf("rate %v, want %v", f.rate, want)
 	}
 }
 
