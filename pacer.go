@@ -41,15 +41,14 @@ type pacer struct {
 	resumeAt  time.Time
 	wake      chan struct{} // closed and replaced whenever a worker may proceed
 
-	rate      float64     // moves per second; 0 until a 429 shows the server's rate
-	next      time.Time   // when the rate lets the next move go
-	throttled time.Time   // when the last pause began
-	raised    time.Time   // when the rate last grew
-	recent    []time.Time // when the successes of the last second ended
-	counted   int         // successes the server admitted in the second up to the last 429
-	ceiling   float64     // the rate before the last 429; 0 if none
-	pauses    int         // 429 pauses so far
-	unhalved  int         // the limit a first 429 halved, until another confirms it; 0 if none
+	rate     float64     // moves per second; 0 until a 429 shows the server's rate
+	next     time.Time   // when the rate lets the next move go
+	raised   time.Time   // when the rate last grew
+	recent   []time.Time // when the successes of the last second ended
+	counted  int         // successes the server admitted in the second up to the last 429
+	ceiling  float64     // the rate before the last 429; 0 if none
+	pauses   int         // 429 pauses so far
+	unhalved int         // the limit a first 429 halved, until another confirms it; 0 if none
 }
 
 const (
@@ -165,7 +164,7 @@ func (p *pacer) release(throttled time.Duration) {
 // last second, or halves the concurrency when there are none.
 func (p *pacer) onThrottle(now time.Time) {
 	p.slowStart = false
-	p.throttled, p.raised = now, now
+	p.raised = now
 	p.ceiling, p.unhalved = p.rate, 0
 	p.counted = len(p.recentSince(now.Add(-time.Second)))
 	switch {

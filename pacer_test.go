@@ -188,7 +188,7 @@ func TestPacerSpacesAtTheLearnedRate(t *testing.T) {
 func TestPacerLowersOnALater429(t *testing.T) {
 	f := newFakePacer(t, 64)
 	f.moves(100, 10*time.Millisecond)
-	f.rate, f.throttled, f.raised = 20, f.clock, f.clock // as if learned just before
+	f.rate, f.raised = 20, f.clock // as if learned just before
 	f.throttle()
 	if want := 20 * rateMargin; f.rate != want { // a later 429 always lowers the rate
 		t.Errorf("rate %v, want %v", f.rate, want)
