@@ -216,12 +216,11 @@ func readTime(dec *jsontext.Decoder, extra map[string]json.RawMessage, name stri
 		return time.Time{}, extra, err
 	}
 	// PingOne's own form, RFC 3339, is parsed from the decoder's bytes: no string per timestamp.
+	b, plain := stringBytes(raw)
 	var t time.Time
-	if q := raw[1 : len(raw)-1]; bytes.IndexByte(q, '\\') < 0 && t.UnmarshalText(q) == nil {
+	if plain && t.UnmarshalText(b) == nil {
 		return t, extra, nil
 	}
-	// The decoder validated the literal; invalid UTF-8, which it tolerates, becomes U+FFFD.
-	b, _ := jsontext.AppendUnquote(nil, raw)
 	if len(b) == 0 {
 		return time.Time{}, extra, nil
 	}
@@ -268,13 +267,24 @@ func (in *interner) read(dec *jsontext.Decoder) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	b := raw[1 : len(raw)-1]
-	if bytes.IndexByte(b, '\\') >= 0 || !utf8.Valid(b) {
-		// Escapes or invalid UTF-8 (replaced, as the decoder does): not worth sharing.
-		u, _ := jsontext.AppendUnquote(nil, raw)
-		return string(u), nil
+	b, plain := stringBytes(raw)
+	if !plain {
+		return string(b), nil // escapes or invalid UTF-8: not worth sharing
 	}
 	return in.share(b), nil
+}
+
+// stringBytes returns the text of a string literal the decoder read: the bytes between its
+// quotes, which alias the decoder's buffer, when they need no unquoting (plain); otherwise a
+// copy with its escapes decoded and invalid UTF-8, which the decoder tolerates, replaced by
+// U+FFFD as the decoder does for string values.
+func stringBytes(raw jsontext.Value) (b []byte, plain bool) {
+	b = raw[1 : len(raw)-1]
+	if bytes.IndexByte(b, '\\') < 0 && utf8.Valid(b) {
+		return b, true
+	}
+	b, _ = jsontext.AppendUnquote(nil, raw) // the decoder validated the literal
+	return b, false
 }
 
 // share returns b as a string: one the interner remembers, or a new one it then remembers. A nil
