@@ -229,15 +229,28 @@ type tokenCache struct {
 	refreshable bool // a new fetch may return a new token (worker credentials)
 
 	mu        sync.Mutex
-	bearer    string    // "Bearer <token>", "" when none is cached
+	bearer    authValue // nil when none is cached
 	refreshAt time.Time // zero: never expires
 	inflight  *tokenCall
+}
+
+// authValue is an Authorization header value, "Bearer <token>", as the one-element slice every
+// request carrying it shares (http.Header values): one allocation per token, not per request.
+// Its element is never written, and its capacity is 1, so a RoundTripper's Header.Add copies it.
+type authValue []string
+
+// String returns the header value, "" for none.
+func (b authValue) String() string {
+	if len(b) == 0 {
+		return ""
+	}
+	return b[0]
 }
 
 type tokenCall struct {
 	ctx     context.Context // the fetch's: ends at the token timeout
 	done    chan struct{}
-	bearer  string
+	bearer  authValue
 	err     error
 	waiters int
 	cancel  context.CancelFunc
@@ -251,9 +264,9 @@ func (t *tokenCache) String() string   { return "pingone.tokenCache{REDACTED}" }
 func (t *tokenCache) GoString() string { return t.String() }
 
 // get returns the Authorization header value, fetching a token when none is valid.
-func (t *tokenCache) get(ctx context.Context) (string, error) {
+func (t *tokenCache) get(ctx context.Context) (authValue, error) {
 	t.mu.Lock()
-	if t.bearer != "" && (t.refreshAt.IsZero() || time.Now().Before(t.refreshAt)) {
+	if t.bearer != nil && (t.refreshAt.IsZero() || time.Now().Before(t.refreshAt)) {
 		b := t.bearer
 		t.mu.Unlock()
 		return b, nil
@@ -287,7 +300,7 @@ func (t *tokenCache) get(ctx context.Context) (string, error) {
 			t.inflight = nil // the next call starts a new fetch
 		}
 		t.mu.Unlock()
-		return "", fmt.Errorf("pingone: fetch access token: no token within %s: %w", t.timeout, call.ctx.Err())
+		return nil, fmt.Errorf("pingone: fetch access token: no token within %s: %w", t.timeout, call.ctx.Err())
 	case <-ctx.Done():
 		t.mu.Lock()
 		call.waiters--
@@ -296,7 +309,7 @@ func (t *tokenCache) get(ctx context.Context) (string, error) {
 			t.inflight = nil
 		}
 		t.mu.Unlock()
-		return "", fmt.Errorf("pingone: waiting for access token: %w", ctx.Err())
+		return nil, fmt.Errorf("pingone: waiting for access token: %w", ctx.Err())
 	}
 }
 
@@ -315,7 +328,7 @@ func (t *tokenCache) run(ctx context.Context, call *tokenCall) {
 		if tok == nil || tok.AccessToken == "" { // a TokenSource may return (nil, nil)
 			call.err = errors.New("pingone: token source returned an empty access token")
 		} else {
-			call.bearer = "Bearer " + tok.AccessToken
+			call.bearer = authValue{"Bearer " + tok.AccessToken}
 			t.bearer = call.bearer
 			t.refreshAt = time.Time{}
 			if !tok.Expiry.IsZero() {
@@ -330,10 +343,10 @@ func (t *tokenCache) run(ctx context.Context, call *tokenCall) {
 
 // invalidate drops the cached token if it is still the one the caller used, so that one 401
 // causes one new fetch however many calls saw it.
-func (t *tokenCache) invalidate(bearer string) {
+func (t *tokenCache) invalidate(b string) {
 	t.mu.Lock()
-	if t.bearer == bearer {
-		t.bearer = ""
+	if t.bearer.String() == b {
+		t.bearer = nil
 	}
 	t.mu.Unlock()
 }

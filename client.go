@@ -65,8 +65,9 @@ type Client struct {
 	hc        *http.Client  // the caller's client, copied, with the redirect policy and attempt timeout
 	retriers  *sync.Pool    // *retrier, one per call in flight (retry.go); shared by WithCorrelationIDs copies
 	maxWait   time.Duration // the retry policy's longest wait, which also bounds a bulk job's pause
-	userAgent string
-	hide      secrets // the client secret's forms, redacted from every error
+	userAgent []string      // header values shared by every request (see newRequest)
+	jsonType  []string      // "application/json", for Accept and Content-Type
+	hide      secrets       // the client secret's forms, redacted from every error
 	logger    *slog.Logger
 	decoders  *sync.Pool  // *bodyDecoder; a pointer, so WithCorrelationIDs can copy a Client
 	corr      correlation // X-Ping-External-* headers sent with every call
@@ -260,10 +261,13 @@ func newClient(region Region, s *settings) (*Client, *http.Client, error) {
 	if err := c.setCorrelation(s.correlation); err != nil {
 		return nil, nil, err
 	}
-	c.userAgent = "pingone-go/" + Version + " (" + runtime.Version() + "; " + runtime.GOOS + "/" + runtime.GOARCH + ")"
+	ua := "pingone-go/" + Version + " (" + runtime.Version() + "; " + runtime.GOOS + "/" + runtime.GOARCH + ")"
 	if s.userAgent != "" {
-		c.userAgent = s.userAgent + " " + c.userAgent
+		ua = s.userAgent + " " + ua
 	}
+	// Capacity 1: a RoundTripper's Header.Add then copies instead of writing into what every
+	// request shares.
+	c.userAgent, c.jsonType = []string{ua}, []string{"application/json"}
 	c.hc = hc
 	c.retriers = &sync.Pool{New: func() any { return newRetrier(hc, s.retry) }}
 	c.maxWait = s.retry.effective().MaxWait

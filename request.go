@@ -167,10 +167,11 @@ func (c *Client) send(ctx context.Context, method string, u *url.URL, in any, ou
 	refreshed := false
 	var waited, wait time.Duration // waiting out eventual consistency
 	for {
-		bearer, err := c.tokens.get(ctx)
+		auth, err := c.tokens.get(ctx)
 		if err != nil {
 			return err
 		}
+		bearer := auth.String()
 		// A next page link is the server's choice, and the server knows the token: the path
 		// and a transport error's URL may echo it.
 		// (Built only when needed: the forms of a secret cost allocations.)
@@ -178,7 +179,7 @@ func (c *Client) send(ctx context.Context, method string, u *url.URL, in any, ou
 			r.path = c.secretsOf(bearer, opts.secrets()).redact(u.Path)
 		}
 		req := &r.req
-		if err := c.newRequest(ctx, method, u, bearer, body, req); err != nil {
+		if err := c.newRequest(ctx, method, u, auth, body, req); err != nil {
 			return c.secretsOf(bearer, opts.secrets()).redactErr(fmt.Errorf("pingone: %s %s: %w", method, u.Path, err))
 		}
 		c.corr.set(req.Header)
@@ -220,18 +221,21 @@ func (c *Client) send(ctx context.Context, method string, u *url.URL, in any, ou
 
 // newRequest builds one attempt's request into req (the call's retrier keeps one, so a call
 // allocates no wrapper). It fills http.Request directly rather than through http.NewRequest,
-// which would format and re-parse the URL, and puts every header value in one backing array:
-// this runs on every call.
-func (c *Client) newRequest(ctx context.Context, method string, u *url.URL, bearer string, body []byte, req *retryablehttp.Request) error {
-	vals := [...]string{bearer, "application/json", c.userAgent}
-	hdr := http.Header{"Authorization": vals[0:1:1], "Accept": vals[1:2:2], "User-Agent": vals[2:3:3]}
+// which would format and re-parse the URL: this runs on every call.
+func (c *Client) newRequest(ctx context.Context, method string, u *url.URL, auth authValue, body []byte, req *retryablehttp.Request) error {
+	// Each request has its own header map (a RoundTripper may Set or Add), but the values are
+	// the client's and the token's: slices of capacity 1 that nothing writes into, so an Add
+	// copies. This runs on every call.
+	hdr := http.Header{"Authorization": auth, "Accept": c.jsonType, "User-Agent": c.userAgent}
 	if body != nil {
-		hdr["Content-Type"] = vals[1:2:2]
+		hdr["Content-Type"] = c.jsonType
 	}
 	hr := (&http.Request{Method: method, URL: u, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, Header: hdr, Host: u.Host}).WithContext(ctx)
 	*req = retryablehttp.Request{Request: hr} // what retryablehttp.FromRequest makes of a request without a body
 	if body == nil {
-		req.Body = http.NoBody // as http.NewRequest would, for transports that read it
+		// Not nil, though net/http allows it and would then spare a reader: mock transports
+		// (httpmock responders, hand-written RoundTrippers) read Body as a server's handler may.
+		req.Body = http.NoBody
 		return nil
 	}
 	return req.SetBody(body)

@@ -10,12 +10,16 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/jarcoal/httpmock"
+	"golang.org/x/oauth2"
 )
 
 func TestLoggerLinePerAttempt(t *testing.T) {
@@ -221,5 +225,64 @@ func TestConnectionReuse(t *testing.T) {
 	// a loaded machine can see 2 or 3; without reuse it would be about 1000.
 	if n := conns.Load(); n > 3 {
 		t.Errorf("TCP connections = %d, want at most 3 for 1000 sequential calls", n)
+	}
+}
+
+// addingTransport is a RoundTripper that breaks the contract the way real middleware does: it
+// adds to the request's headers. It records what each request carried.
+type addingTransport struct {
+	mu   sync.Mutex
+	seen [][]string
+}
+
+func (a *addingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	for _, k := range []string{"Authorization", "Accept", "User-Agent", "Content-Type"} {
+		if len(req.Header[k]) > 0 {
+			req.Header.Add(k, "added")
+		}
+	}
+	a.mu.Lock()
+	a.seen = append(a.seen, slices.Concat(req.Header["Authorization"], req.Header["Accept"], req.Header["User-Agent"], req.Header["Content-Type"]))
+	a.mu.Unlock()
+	return &http.Response{StatusCode: 204, Body: http.NoBody, Header: http.Header{}, Request: req}, nil
+}
+
+// TestSharedHeaderValues checks that the header values requests share (the token's, the
+// client's Accept and User-Agent) are never changed by a transport that adds to a request's
+// headers, however many calls run at once (run with -race).
+func TestSharedHeaderValues(t *testing.T) {
+	at := &addingTransport{}
+	c, err := NewClient(RegionEurope, oauth2.StaticTokenSource(&oauth2.Token{AccessToken: testToken}),
+		WithHTTPClient(&http.Client{Transport: at}), WithUserAgent("ua-test"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for i := range 50 {
+		wg.Go(func() {
+			var err error
+			if i%2 == 0 {
+				err = c.Populations.Delete(t.Context(), testEnv, testPop)
+			} else {
+				err = c.Users.MovePopulation(t.Context(), testEnv, testUser, testPop)
+			}
+			if err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	ua := c.userAgent[0]
+	for _, got := range at.seen {
+		want := []string{"Bearer " + testToken, "added", "application/json", "added", ua, "added"}
+		if len(got) == 8 { // a move has a body
+			want = append(want, "application/json", "added")
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Fatalf("headers a request carried (-want +got):\n%s", diff)
+		}
+	}
+	if len(at.seen) != 50 {
+		t.Fatalf("%d requests, want 50", len(at.seen))
 	}
 }

@@ -148,10 +148,10 @@ func (r *retrier) prepareRetry(req *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if b != r.bearer {
+	if b.String() != r.bearer {
 		req.Header = req.Header.Clone()
-		req.Header.Set("Authorization", b)
-		r.bearer = b
+		req.Header["Authorization"] = b
+		r.bearer = b.String()
 	}
 	return nil
 }
