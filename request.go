@@ -1,6 +1,7 @@
 package pingone
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -19,6 +20,10 @@ import (
 // maxBody caps a successful response body. A page of 1,000 populations is under 1 MiB; anything
 // far larger is a broken or hostile server, and reading it whole would exhaust memory.
 const maxBody = 32 << 20
+
+// maxPooledBody is the largest body buffer kept for the next response: a page of 1,000 users.
+// A larger one is left to the garbage collector rather than held by the pool.
+const maxPooledBody = 1 << 20
 
 // decoder is a response body type that decodes itself from a jsontext stream. The method is
 // unexported so that the jsontext types never reach the public API.
@@ -261,12 +266,25 @@ func (c *Client) handle(resp *http.Response, method, path string, out decoder, b
 		bd.dec = jsontext.NewDecoder(&bd.body, decodeOptions)
 	}
 	bd.body = cappedReader{r: resp.Body, n: maxBody}
-	bd.dec.Reset(&bd.body, decodeOptions)
+	var src io.Reader = &bd.body
 	var err error
-	if bd.dec.PeekKind() == 'n' {
-		err = errNullBody // a decoder would read null as a zero value: an empty population, no error
-	} else {
-		err = out.decodeFrom(bd.dec)
+	if n := resp.ContentLength; n >= 0 && n < maxBody {
+		// A body of known length is read whole, into a buffer the pool keeps, and decoded from
+		// there: the decoder parses a bytes.Buffer in place, without refilling and shifting a
+		// buffer of its own. (One of unknown length is decoded as it arrives: a server may
+		// send the JSON and then stall before ending the body.)
+		bd.buf.Reset()
+		bd.buf.Grow(int(n) + bytes.MinRead) // ReadFrom wants MinRead spare bytes to see the end
+		_, err = bd.buf.ReadFrom(&bd.body)
+		src = &bd.buf
+	}
+	if err == nil {
+		bd.dec.Reset(src, decodeOptions)
+		if bd.dec.PeekKind() == 'n' {
+			err = errNullBody // a decoder would read null as a zero value: an empty population, no error
+		} else {
+			err = out.decodeFrom(bd.dec)
+		}
 	}
 	tooLarge := bd.body.n < 0
 	if bd.body.eof {
@@ -275,7 +293,9 @@ func (c *Client) handle(resp *http.Response, method, path string, out decoder, b
 		drain(resp.Body)
 	}
 	bd.body.r = nil // the pool must not keep the response alive
-	c.decoders.Put(bd)
+	if bd.buf.Cap() <= maxPooledBody {
+		c.decoders.Put(bd)
+	}
 	if err != nil {
 		if tooLarge {
 			err = fmt.Errorf("body larger than %d bytes", maxBody)
@@ -297,6 +317,7 @@ func (c *Client) secretsOf(bearer string, extra secrets) secrets {
 // the decoder's buffer on every response.
 type bodyDecoder struct {
 	dec  *jsontext.Decoder
+	buf  bytes.Buffer
 	body cappedReader
 }
 
