@@ -43,7 +43,7 @@ type field[M any] struct {
 // never sends (beyond _links and the modelled names).
 type model[M any] struct {
 	fields []field[M]
-	extra  func(*M) *map[string]json.RawMessage
+	extra  func(*M) *map[string]json.RawMessage // nil: members not in fields are dropped
 	unsent []string
 }
 
@@ -59,16 +59,16 @@ type member struct {
 func (md *model[M]) decode(dec *jsontext.Decoder, m *M, in *interner) error {
 	var zero M
 	*m = zero
-	extra := md.extra(m)
 	return decodeObject(dec, func(name []byte) (err error) {
 		for i := range md.fields {
 			if string(name) == md.fields[i].name {
 				return md.fields[i].decode(dec, m, in)
 			}
 		}
-		if string(name) == "_links" {
+		if string(name) == "_links" || md.extra == nil {
 			return dec.SkipValue()
 		}
+		extra := md.extra(m)
 		*extra, err = keepExtra(dec, *extra, name, in)
 		return err
 	})
@@ -124,7 +124,7 @@ func (b *writeBody[M]) MarshalJSON() ([]byte, error) { return b.appendJSON(nil) 
 // (create) or Update sends, then more, then the Extra members whose names the model does not
 // know. Otherwise: every field, then the Extra members not already written. Extra members go in
 // sorted order, and one that is not valid JSON is never written. No reflection but for the
-// small structs of structField and the members a call adds.
+// members a call adds.
 func (md *model[M]) appendObject(dst []byte, m *M, body, create bool, more []member) ([]byte, error) {
 	dst = append(dst, '{')
 	start := len(dst)
@@ -153,6 +153,9 @@ func (md *model[M]) appendObject(dst []byte, m *M, body, create bool, more []mem
 			return nil, fmt.Errorf("%s: %w", x.name, err)
 		}
 		dst = append(appendName(dst, start, x.name), v...)
+	}
+	if md.extra == nil {
+		return append(dst, '}'), nil
 	}
 	if extra := *md.extra(m); len(extra) > 0 {
 		for _, k := range slices.Sorted(maps.Keys(extra)) {
@@ -288,20 +291,18 @@ func refField[M any](name string, at func(*M) **Ref, acc access) field[M] {
 	}
 }
 
-// structField is a small struct decoded and encoded by reflection, left out when zero.
-func structField[M any, T comparable](name string, at func(*M) *T, acc access) field[M] {
+// objectField is a small struct without Extra (such as a user's name), described by its own
+// table; it is left out when zero. Members its table does not model are skipped.
+func objectField[M any, T comparable](name string, at func(*M) *T, acc access, md *model[T]) field[M] {
 	return field[M]{name: name, access: acc,
-		decode: func(dec *jsontext.Decoder, m *M, _ *interner) error {
-			return jsonv2.UnmarshalDecode(dec, at(m), decodeOptions)
-		},
+		decode: func(dec *jsontext.Decoder, m *M, in *interner) error { return md.decode(dec, at(m), in) },
 		put: func(dst []byte, m *M, body bool) ([]byte, bool, error) {
 			var zero T
-			v := *at(m)
-			if v == zero {
+			if *at(m) == zero {
 				return dst, false, nil
 			}
-			b, err := jsonv2.Marshal(v, jsontext.AllowInvalidUTF8(!body))
-			return append(dst, b...), true, err
+			dst, err := md.appendObject(dst, at(m), body, false, nil)
+			return dst, true, err
 		},
 	}
 }

@@ -121,6 +121,23 @@ var populationModel = model[Population]{
 	},
 }
 
+// userNameModel describes UserName; its other members, if PingOne ever sends any, are dropped.
+var userNameModel = model[UserName]{
+	fields: []field[UserName]{
+		stringField("given", func(n *UserName) *string { return &n.Given }, writable),
+		stringField("middle", func(n *UserName) *string { return &n.Middle }, writable),
+		stringField("family", func(n *UserName) *string { return &n.Family }, writable),
+		stringField("formatted", func(n *UserName) *string { return &n.Formatted }, writable),
+	},
+}
+
+// lifecycleModel describes UserLifecycle. Its status repeats across a listing's users.
+var lifecycleModel = model[UserLifecycle]{
+	fields: []field[UserLifecycle]{
+		sharedStringField("status", func(l *UserLifecycle) *string { return &l.Status }, writable),
+	},
+}
+
 // userModel describes User. Population is sent by Create and Import only (PingOne moves users
 // through /population); Import adds password and lifecycle itself.
 var userModel = model[User]{
@@ -130,11 +147,11 @@ var userModel = model[User]{
 		refField("environment", func(u *User) **Ref { return &u.Environment }, readOnly),
 		stringField("username", func(u *User) *string { return &u.Username }, required),
 		stringField("email", func(u *User) *string { return &u.Email }, writable),
-		structField("name", func(u *User) *UserName { return &u.Name }, writable),
+		objectField("name", func(u *User) *UserName { return &u.Name }, writable, &userNameModel),
 		stringField("externalId", func(u *User) *string { return &u.ExternalID }, writable),
 		refField("population", func(u *User) **Ref { return &u.Population }, onCreate),
 		boolField("enabled", func(u *User) *bool { return &u.Enabled }, readOnly),
-		structField("lifecycle", func(u *User) *UserLifecycle { return &u.Lifecycle }, readOnly),
+		objectField("lifecycle", func(u *User) *UserLifecycle { return &u.Lifecycle }, readOnly, &lifecycleModel),
 		timeField("createdAt", func(u *User) *time.Time { return &u.CreatedAt }, func(u *User) *map[string]json.RawMessage { return &u.Extra }),
 		timeField("updatedAt", func(u *User) *time.Time { return &u.UpdatedAt }, func(u *User) *map[string]json.RawMessage { return &u.Extra }),
 	},

@@ -69,3 +69,61 @@ func TestMarshalSkipsUnsendableExtra(t *testing.T) {
 		t.Errorf("json.Marshal = %s, want %s", b, want)
 	}
 }
+
+// TestUserSubObjects checks the small objects of a user (name, lifecycle): what reads as what,
+// what a write body and MarshalJSON write back, and that their unknown members are dropped
+// rather than failing the read.
+func TestUserSubObjects(t *testing.T) {
+	tests := []struct {
+		name      string
+		in        string // the user's members, without braces
+		want      User
+		wantErr   bool
+		body      string // what Users.Update sends for it
+		marshaled string // what MarshalJSON writes
+	}{
+		{"full", `"username":"ada","name":{"given":"Ada","middle":"King","family":"Lovelace","formatted":"Ada Lovelace"},"lifecycle":{"status":"ACCOUNT_OK"}`,
+			User{Username: "ada", Name: UserName{"Ada", "King", "Lovelace", "Ada Lovelace"}, Lifecycle: UserLifecycle{"ACCOUNT_OK"}}, false,
+			`{"username":"ada","name":{"given":"Ada","middle":"King","family":"Lovelace","formatted":"Ada Lovelace"}}`,
+			`{"username":"ada","name":{"given":"Ada","middle":"King","family":"Lovelace","formatted":"Ada Lovelace"},"enabled":false,"lifecycle":{"status":"ACCOUNT_OK"}}`},
+		{"unknown members, null and a number", `"username":"ada","name":{"given":"Ada","nick":{"x":[1]},"family":null,"middle":7},"lifecycle":{"status":null,"since":"2026"}`,
+			User{Username: "ada", Name: UserName{Given: "Ada", Middle: "7"}}, false,
+			`{"username":"ada","name":{"given":"Ada","middle":"7"}}`,
+			`{"username":"ada","name":{"given":"Ada","middle":"7"},"enabled":false}`},
+		{"null objects", `"username":"ada","name":null,"lifecycle":null`, User{Username: "ada"}, false,
+			`{"username":"ada"}`, `{"username":"ada","enabled":false}`},
+		{"escaped member names", `"username":"ada","name":{"giv\u0065n":"Ada","Family":"x"}`, User{Username: "ada", Name: UserName{Given: "Ada"}}, false,
+			`{"username":"ada","name":{"given":"Ada"}}`, `{"username":"ada","name":{"given":"Ada"},"enabled":false}`},
+		{"a string for the name", `"username":"ada","name":"Ada"`, User{}, true, "", ""},
+		{"an array for the lifecycle", `"username":"ada","lifecycle":[]`, User{}, true, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var u User
+			err := json.Unmarshal([]byte("{"+tt.in+"}"), &u)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v, want error %v", err, tt.wantErr)
+			}
+			if tt.wantErr {
+				return
+			}
+			if diff := cmp.Diff(tt.want, u); diff != "" {
+				t.Errorf("decoded (-want +got):\n%s", diff)
+			}
+			body, err := userModel.body(&u, false).appendJSON(nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.body, string(body)); diff != "" {
+				t.Errorf("Update body (-want +got):\n%s", diff)
+			}
+			m, err := json.Marshal(&u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.marshaled, string(m)); diff != "" {
+				t.Errorf("MarshalJSON (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
