@@ -115,7 +115,7 @@ func keepExtra(dec *jsontext.Decoder, m map[string]json.RawMessage, name []byte,
 	if err != nil {
 		return m, err
 	}
-	if !v.IsValid() {
+	if !strictJSON(v) {
 		// The decoder tolerates invalid UTF-8 and repeated names; Extra holds only valid JSON
 		// (so Update can send it back), with invalid bytes replaced as in decoded strings.
 		var x any
@@ -134,6 +134,17 @@ func keepExtra(dec *jsontext.Decoder, m map[string]json.RawMessage, name []byte,
 	}
 	m[key] = json.RawMessage(v.Clone()) // the decoder reuses its buffer
 	return m, nil
+}
+
+// strictJSON reports whether v, a value the decoder read, is valid JSON without its tolerance:
+// only invalid UTF-8 and, within an object, a repeated name can make it otherwise. (Checking
+// scalars for UTF-8 alone spares parsing every unknown member again.)
+func strictJSON(v jsontext.Value) bool {
+	switch v.Kind() {
+	case '{', '[':
+		return v.IsValid()
+	}
+	return utf8.Valid(v)
 }
 
 func readString(dec *jsontext.Decoder) (string, error) {
