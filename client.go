@@ -183,7 +183,7 @@ func NewWorkerClient(region Region, environmentID, clientID, clientSecret string
 	// connection errors (asking for a token twice is harmless). Its retrier is its own, so no
 	// API call's class or attempt log can reach it.
 	tokenRetry := newRetrier(hc, s.retry)
-	tokenRetry.logger, tokenRetry.ownPath = c.logger, true
+	tokenRetry.logger, tokenRetry.ownPath, tokenRetry.hide = c.logger, true, hide
 	tokenRetry.method, tokenRetry.path = http.MethodPost, tokenURL.Path
 	c.environmentID = environmentID
 	creds := &workerCredentials{id: clientID, secret: clientSecret, tokenURL: tokenURL, hide: hide, retry: tokenRetry, method: s.authMethod}

@@ -31,6 +31,12 @@ func secretForms(s string) secrets {
 	if q, err := json.Marshal(s); err == nil {
 		forms = append(forms, string(q[1:len(q)-1]), strings.ReplaceAll(string(q[1:len(q)-1]), "/", `\/`))
 	}
+	// A decode error names where it failed as a quoted JSON pointer, whose member names have
+	// '~' written "~0" and '/' written "~1": a server may echo a credential as a member name.
+	for _, p := range []string{s, strings.NewReplacer("~", "~0", "/", "~1").Replace(s)} {
+		q := strconv.Quote(p)
+		forms = append(forms, p, q[1:len(q)-1])
+	}
 	return forms
 }
 

@@ -164,11 +164,8 @@ func (c *Client) send(ctx context.Context, method string, u *url.URL, in any, ou
 	if ctx == nil {
 		return invalidArgf("nil context")
 	}
-	r := c.retrier(ctx, method, u.Path, opts.isPaced())
-	defer func() {
-		r.req = retryablehttp.Request{} // the pool keeps no request, token or ctx
-		c.retriers.Put(r)
-	}()
+	r := c.retrier(ctx, method, u.Path, opts.isPaced(), opts.secrets())
+	defer c.release(r) // the pool keeps no request, token or ctx
 	refreshed := false
 	var waited, wait time.Duration // waiting out eventual consistency
 	for {
@@ -176,24 +173,23 @@ func (c *Client) send(ctx context.Context, method string, u *url.URL, in any, ou
 		if err != nil {
 			return err
 		}
-		bearer := auth.String()
+		r.carried(auth.String())
 		// A next page link is the server's choice, and the server knows the token: the path
 		// and a transport error's URL may echo it.
 		// (Built only when needed: the forms of a secret cost allocations.)
 		if r.log {
-			r.path = c.secretsOf(bearer, opts.secrets()).redact(u.Path)
+			r.path = r.secrets().redact(u.Path)
 		}
 		req := &r.req
 		if err := c.newRequest(ctx, method, u, auth, body, req); err != nil {
-			return c.secretsOf(bearer, opts.secrets()).redactErr(fmt.Errorf("pingone: %s %s: %w", method, u.Path, err))
+			return r.secrets().redactErr(fmt.Errorf("pingone: %s %s: %w", method, u.Path, err))
 		}
 		c.corr.set(req.Header)
 		opts.set(req.Header)
-		r.bearer = bearer
 		resp, err := r.rc.Do(req)
-		bearer = r.bearer // a retry may have carried a newer token
+		bearer := r.bearer // a retry may have carried a newer token
 		if err != nil {
-			return c.secretsOf(bearer, opts.secrets()).redactErr(fmt.Errorf("pingone: %s %s: %w", method, u.Path, err))
+			return r.secrets().redactErr(fmt.Errorf("pingone: %s %s: %w", method, u.Path, err))
 		}
 		if resp.StatusCode == http.StatusUnauthorized && c.tokens.refreshable && !refreshed {
 			// The token may have been revoked or expired early: drop it and try once more
@@ -203,7 +199,7 @@ func (c *Client) send(ctx context.Context, method string, u *url.URL, in any, ou
 			refreshed = true
 			continue
 		}
-		err = c.handle(resp, method, u.Path, out, bearer, opts.secrets())
+		err = c.handle(resp, method, u.Path, out, r.secrets)
 		if wait, again := r.retryBody(err); again {
 			if werr := sleepCtx(ctx, wait); werr != nil {
 				return err
@@ -247,10 +243,10 @@ func (c *Client) newRequest(ctx context.Context, method string, u *url.URL, auth
 }
 
 // handle turns a response into an error or a decoded body, and always closes the body.
-func (c *Client) handle(resp *http.Response, method, path string, out decoder, bearer string, extra secrets) error {
+func (c *Client) handle(resp *http.Response, method, path string, out decoder, hide func() secrets) error {
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		defer drain(resp.Body)
-		return newAPIError(resp, method, path, c.secretsOf(bearer, extra))
+		return newAPIError(resp, method, path, hide())
 	}
 	if out == nil || resp.StatusCode == http.StatusNoContent {
 		if resp.ContentLength == 0 {
@@ -302,15 +298,9 @@ func (c *Client) handle(resp *http.Response, method, path string, out decoder, b
 		}
 		// A decode error may quote what the server sent, and the path may be a next link the
 		// server chose: either may echo a credential, so the whole message is redacted.
-		return c.secretsOf(bearer, extra).redactErr(fmt.Errorf("pingone: %s %s: decode %d response (correlation id %q): %w", method, path, resp.StatusCode, resp.Header.Get("Correlation-Id"), err))
+		return hide().redactErr(fmt.Errorf("pingone: %s %s: decode %d response (correlation id %q): %w", method, path, resp.StatusCode, resp.Header.Get("Correlation-Id"), err))
 	}
 	return nil
-}
-
-// secretsOf returns what an error built from a response must not hold: the bearer token the
-// request carried, the client secret and the call's own (extra), in every form a server could echo them.
-func (c *Client) secretsOf(bearer string, extra secrets) secrets {
-	return append(append(secretForms(strings.TrimPrefix(bearer, "Bearer ")), c.hide...), extra...)
 }
 
 // bodyDecoder is a pooled JSON decoder with the capped reader it reads from; reusing both saves

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -96,6 +97,13 @@ type retrier struct {
 	tokens *tokenCache
 	bearer string
 
+	// What the call's errors and log lines must never hold (secrets): every Authorization value
+	// its attempts carried, oldest first (a retry or a 401 may bring a new token while the
+	// first is still valid, and a server may echo either), the client secret's forms (hide) and
+	// the call's own, such as an imported password (extra). Forms are built only when needed.
+	bearers     []string
+	hide, extra secrets
+
 	// ownPath marks the token request's retrier: its method and path are fixed and ours, so
 	// they are always safe to log.
 	ownPath bool
@@ -151,16 +159,17 @@ func (r *retrier) prepareRetry(req *http.Request) error {
 	if b.String() != r.bearer {
 		req.Header = req.Header.Clone()
 		req.Header["Authorization"] = b
-		r.bearer = b.String()
+		r.carried(b.String())
 	}
 	return nil
 }
 
 // retrier takes a retrier from the pool and sets it up for one call; put it back with
 // c.retriers.Put when the call is done.
-func (c *Client) retrier(ctx context.Context, method, path string, paced bool) *retrier {
+func (c *Client) retrier(ctx context.Context, method, path string, paced bool, extra secrets) *retrier {
 	r := c.retriers.Get().(*retrier)
 	r.class, r.logger, r.tokens, r.bearer = classOf(method, paced), c.logger, c.tokens, ""
+	r.bearers, r.hide, r.extra = r.bearers[:0], c.hide, extra
 	// Attempt logs cost allocations, so only when a logger would write them.
 	r.log = c.logger != nil && c.logger.Enabled(ctx, slog.LevelDebug)
 	r.method, r.path, r.n, r.bodyRetries = method, path, 0, 0
@@ -168,6 +177,32 @@ func (c *Client) retrier(ctx context.Context, method, path string, paced bool) *
 		r.start = time.Now()
 	}
 	return r
+}
+
+// carried records that an attempt carried the Authorization value b.
+func (r *retrier) carried(b string) {
+	r.bearer = b
+	if n := len(r.bearers); n == 0 || r.bearers[n-1] != b {
+		r.bearers = append(r.bearers, b)
+	}
+}
+
+// secrets returns every credential the call's errors and log lines must not hold, in every form
+// a server could echo it.
+func (r *retrier) secrets() secrets {
+	out := slices.Concat(r.hide, r.extra)
+	for _, b := range r.bearers {
+		out = append(out, secretForms(strings.TrimPrefix(b, "Bearer "))...)
+	}
+	return out
+}
+
+// release clears what the retrier held for its call (the request, tokens, the call's secrets)
+// and returns it to c's pool.
+func (c *Client) release(r *retrier) {
+	clear(r.bearers)
+	r.req, r.bearers, r.hide, r.extra = retryablehttp.Request{}, r.bearers[:0], nil, nil
+	c.retriers.Put(r)
 }
 
 // retryBody reports whether a call should be sent again because its attempt timed out while its
@@ -226,15 +261,17 @@ func (r *retrier) attempt(ctx context.Context, resp *http.Response, err error) {
 	r.n++
 	attrs := []slog.Attr{slog.String("method", r.method), slog.String("path", r.path),
 		slog.Int("attempt", r.n), slog.Duration("duration", time.Since(r.start))}
+	// The correlation id and a transport error's text are the server's: it may echo a header
+	// or a body into them (net/http quotes a malformed status line in its error).
 	if resp != nil {
-		attrs = append(attrs, slog.Int("status", resp.StatusCode), slog.String("correlation_id", resp.Header.Get("Correlation-Id")))
+		attrs = append(attrs, slog.Int("status", resp.StatusCode), slog.String("correlation_id", r.secrets().redact(resp.Header.Get("Correlation-Id"))))
 	}
 	if err != nil {
 		var ue *url.Error // its text repeats the URL, query (filters, PII) included
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		attrs = append(attrs, slog.String("error", err.Error()))
+		attrs = append(attrs, slog.String("error", r.secrets().redact(err.Error())))
 	}
 	r.logger.LogAttrs(ctx, slog.LevelDebug, "pingone: request", attrs...)
 	r.start = time.Now()
