@@ -43,7 +43,7 @@ type APIError struct {
 	CorrelationID string        // the Correlation-Id response header
 	Method        string        // request method
 	Path          string        // request path, without host or query
-	RetryAfter    time.Duration // from the Retry-After header, when present
+	RetryAfter    time.Duration // from the Retry-After header, when present; at most a day
 	Body          string        // a short excerpt of the body when it was not a PingOne error document
 }
 
@@ -208,6 +208,9 @@ func excerpt(b []byte, n int) string {
 	}
 	return s[:cut] + "…"
 }
+
+// errNilContext refuses a nil ctx wherever a call would first use it.
+var errNilContext = invalidArgf("nil context")
 
 // invalidArgf returns an ErrInvalidArgument error for input refused before sending.
 func invalidArgf(format string, args ...any) error {

@@ -109,6 +109,9 @@ func (j *bulkJob) skip(n int) {
 // in the queue and pauses every worker for the Retry-After (at most the policy's MaxWait); other
 // errors (after the client's own retries of 5xx) are failures.
 func (j *bulkJob) run(ctx context.Context, ids []string) error {
+	if ctx == nil {
+		return errNilContext // context.WithCancelCause would panic
+	}
 	j.total.Add(int64(len(ids)))
 	if j.opts.DryRun {
 		for _, id := range ids {

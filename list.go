@@ -23,7 +23,8 @@ type ListOptions struct {
 	// Cursor resumes a listing from a previous Page.NextCursor. The cursor carries the listing's
 	// filter and page size, so on its own it resumes exactly, in any process. Filter and Limit
 	// may be left empty with it; given, they must be the listing's own (ErrInvalidArgument
-	// otherwise), and they are not sent again where PingOne's next link did not repeat them.
+	// otherwise), and they are not sent again where PingOne's next link did not repeat them. A
+	// cursor of another listing (another environment or collection) is ErrInvalidArgument.
 	Cursor string
 }
 
@@ -59,6 +60,10 @@ func listAll[T any, PT interface {
 		err  error
 	}
 	return func(yield func(*T, error) bool) {
+		if ctx == nil {
+			yield(nil, errNilContext) // context.WithCancel would panic
+			return
+		}
 		ctx, cancel := context.WithCancel(ctx)
 		var pending chan fetched // the page being fetched in the background, if any
 		defer func() {
@@ -204,9 +209,15 @@ func (c *Client) listURL(opts *ListOptions, segs ...string) (*url.URL, error) {
 		return u, resumes(opts, u)
 	case strings.HasPrefix(cur, "https://") || strings.HasPrefix(cur, "http://"):
 		// A whole next link: what cursors were when the link had no cursor parameter, and are
-		// when it points elsewhere than the listing's own path.
+		// when it points elsewhere than the listing's own path. It must still be this
+		// listing's (on the API host, nextURL checks): a cursor read back from storage or a
+		// request must not turn a listing of one environment's users into another's.
+		own := u
 		if u, err = c.nextURL(cur); err != nil {
 			return nil, err
+		}
+		if u.Path != own.Path {
+			return nil, invalidArgf("bad cursor: it resumes another listing than this one")
 		}
 		return u, resumes(opts, u)
 	}

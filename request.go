@@ -158,11 +158,12 @@ func (c *Client) send(ctx context.Context, method string, u *url.URL, in any, ou
 			body, err = json.Marshal(in)
 		}
 		if err != nil {
-			return fmt.Errorf("pingone: encode %s %s body: %w", method, u.Path, err)
+			// Only what the caller gave can fail to encode (a string that is not UTF-8, say).
+			return fmt.Errorf("pingone: encode %s %s body: %w (%w)", method, u.Path, err, ErrInvalidArgument)
 		}
 	}
 	if ctx == nil {
-		return invalidArgf("nil context")
+		return errNilContext
 	}
 	r := c.retrier(ctx, method, u.Path, opts.isPaced(), opts.secrets())
 	defer c.release(r) // the pool keeps no request, token or ctx

@@ -340,13 +340,17 @@ func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 		if s < 0 {
 			return 0, false
 		}
-		return time.Duration(min(s, 24*3600)) * time.Second, true
+		return time.Duration(min(s, int64(maxRetryAfter/time.Second))) * time.Second, true
 	}
 	if t, err := http.ParseTime(v); err == nil {
-		return max(t.Sub(now), 0), true
+		return min(max(t.Sub(now), 0), maxRetryAfter), true
 	}
 	return 0, false
 }
+
+// maxRetryAfter bounds what a server may ask a caller to wait, in any of its forms: beyond a day
+// it is a broken server, and APIError.RetryAfter invites time.Sleep.
+const maxRetryAfter = 24 * time.Hour
 
 // preciseRetryAfter prefers the millisecond retryAfter time PingOne puts in a rate-limit detail's
 // innerError over the whole seconds of the Retry-After header, but never waits longer than the
@@ -358,7 +362,7 @@ func preciseRetryAfter(e *APIError, now time.Time) time.Duration {
 		if err != nil {
 			continue
 		}
-		w := max(t.Sub(now), 0)
+		w := min(max(t.Sub(now), 0), maxRetryAfter)
 		if e.RetryAfter > 0 && w > e.RetryAfter {
 			return e.RetryAfter
 		}
