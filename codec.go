@@ -39,11 +39,16 @@ type field[M any] struct {
 	put func(dst []byte, m *M, body bool) ([]byte, bool, error)
 }
 
-// model is a model's table, where it keeps its Extra, and the members it keeps in Extra but
-// never sends (beyond _links and the modelled names).
+// model is a model's table, where it keeps the members it does not model, and the members it
+// keeps in Extra but never sends (beyond _links and the modelled names).
 type model[M any] struct {
 	fields []field[M]
-	extra  func(*M) *map[string]json.RawMessage // nil: members not in fields are dropped
+	extra  func(*M) *map[string]json.RawMessage
+	// rest, for a model that must stay comparable (no map, as UserName), keeps the members not
+	// in fields instead of extra: as the text of JSON members, sorted by name, such as
+	// `"a":1,"b":{}`, which decoding made and every write sends back as it is. With neither
+	// extra nor rest, such members are dropped.
+	rest   func(*M) *string
 	unsent []string
 }
 
@@ -59,19 +64,41 @@ type member struct {
 func (md *model[M]) decode(dec *jsontext.Decoder, m *M, in *interner) error {
 	var zero M
 	*m = zero
-	return decodeObject(dec, func(name []byte) (err error) {
+	var rest map[string]json.RawMessage // for md.rest: kept as for Extra, then written out once
+	err := decodeObject(dec, func(name []byte) (err error) {
 		for i := range md.fields {
 			if string(name) == md.fields[i].name {
 				return md.fields[i].decode(dec, m, in)
 			}
 		}
-		if string(name) == "_links" || md.extra == nil {
+		extra := &rest
+		switch {
+		case string(name) == "_links" || (md.extra == nil && md.rest == nil):
 			return dec.SkipValue()
+		case md.extra != nil:
+			extra = md.extra(m)
 		}
-		extra := md.extra(m)
 		*extra, err = keepExtra(dec, *extra, name, in)
 		return err
 	})
+	if len(rest) > 0 {
+		*md.rest(m) = string(appendMembers(nil, 0, rest, nil))
+	}
+	return err
+}
+
+// appendMembers appends the members of extra in sorted order, as appendName starts them (start
+// is where the object's members begin), leaving out those skip reports and any that is not
+// valid JSON.
+func appendMembers(dst []byte, start int, extra map[string]json.RawMessage, skip func(string) bool) []byte {
+	for _, k := range slices.Sorted(maps.Keys(extra)) {
+		v := jsontext.Value(extra[k])
+		if !v.IsValid() || !utf8.ValidString(k) || (skip != nil && skip(k)) {
+			continue
+		}
+		dst = append(appendName(dst, start, k), v...)
+	}
+	return dst
 }
 
 // field returns the modelled member called name, or nil.
@@ -154,16 +181,19 @@ func (md *model[M]) appendObject(dst []byte, m *M, body, create bool, more []mem
 		}
 		dst = append(appendName(dst, start, x.name), v...)
 	}
-	if md.extra == nil {
-		return append(dst, '}'), nil
+	if md.extra != nil {
+		if extra := *md.extra(m); len(extra) > 0 {
+			dst = appendMembers(dst, start, extra, func(k string) bool {
+				return (body && md.known(k)) || (!body && md.written(k, wrote))
+			})
+		}
 	}
-	if extra := *md.extra(m); len(extra) > 0 {
-		for _, k := range slices.Sorted(maps.Keys(extra)) {
-			v := jsontext.Value(extra[k])
-			if !v.IsValid() || !utf8.ValidString(k) || (body && md.known(k)) || (!body && md.written(k, wrote)) {
-				continue
+	if md.rest != nil {
+		if rest := *md.rest(m); rest != "" {
+			if len(dst) > start {
+				dst = append(dst, ',')
 			}
-			dst = append(appendName(dst, start, k), v...)
+			dst = append(dst, rest...)
 		}
 	}
 	return append(dst, '}'), nil
@@ -291,8 +321,9 @@ func refField[M any](name string, at func(*M) **Ref, acc access) field[M] {
 	}
 }
 
-// objectField is a small struct without Extra (such as a user's name), described by its own
-// table; it is left out when zero. Members its table does not model are skipped.
+// objectField is a small comparable struct (such as a user's name), described by its own table;
+// it is left out when zero. Members its table does not model are kept in its rest, or skipped
+// if it has none.
 func objectField[M any, T comparable](name string, at func(*M) *T, acc access, md *model[T]) field[M] {
 	return field[M]{name: name, access: acc,
 		decode: func(dec *jsontext.Decoder, m *M, in *interner) error { return md.decode(dec, at(m), in) },

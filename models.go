@@ -76,13 +76,25 @@ type User struct {
 	Extra map[string]json.RawMessage
 }
 
-// UserName is a user's name.
+// UserName is a user's name. Members of the name PingOne sends that this version of the SDK does
+// not model are kept (unexported) and sent back, so Get → change → Update erases none of them.
+// UserName stays comparable with ==; Equal does the same, and lets go-cmp compare names.
 type UserName struct {
-	Given     string `json:"given,omitempty"`     // first name
-	Middle    string `json:"middle,omitempty"`    // middle name
-	Family    string `json:"family,omitempty"`    // last name
-	Formatted string `json:"formatted,omitempty"` // the full name as displayed, such as "Ada Lovelace"
+	Given           string `json:"given,omitempty"`           // first name
+	Middle          string `json:"middle,omitempty"`          // middle name
+	Family          string `json:"family,omitempty"`          // last name
+	Formatted       string `json:"formatted,omitempty"`       // the full name as displayed, such as "Ada Lovelace"
+	HonorificPrefix string `json:"honorificPrefix,omitempty"` // a title before the name, such as "Dr"
+	HonorificSuffix string `json:"honorificSuffix,omitempty"` // letters after the name, such as "FRS"
+
+	// rest holds the name's other members as PingOne sent them: the text of JSON members,
+	// sorted by name (see model.rest). A string, not a map, so that UserName stays comparable.
+	rest string
 }
+
+// Equal reports whether n and o are the same name, members the SDK does not model included
+// (n == o). go-cmp uses it, since it cannot read the unexported members itself.
+func (n UserName) Equal(o UserName) bool { return n == o }
 
 // UserLifecycle is a user's lifecycle state.
 type UserLifecycle struct {
@@ -121,13 +133,16 @@ var populationModel = model[Population]{
 	},
 }
 
-// userNameModel describes UserName; its other members, if PingOne ever sends any, are dropped.
+// userNameModel describes UserName; its other members are kept in rest, as Extra keeps a user's.
 var userNameModel = model[UserName]{
+	rest: func(n *UserName) *string { return &n.rest },
 	fields: []field[UserName]{
 		stringField("given", func(n *UserName) *string { return &n.Given }, writable),
 		stringField("middle", func(n *UserName) *string { return &n.Middle }, writable),
 		stringField("family", func(n *UserName) *string { return &n.Family }, writable),
 		stringField("formatted", func(n *UserName) *string { return &n.Formatted }, writable),
+		stringField("honorificPrefix", func(n *UserName) *string { return &n.HonorificPrefix }, writable),
+		stringField("honorificSuffix", func(n *UserName) *string { return &n.HonorificSuffix }, writable),
 	},
 }
 

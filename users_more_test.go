@@ -57,6 +57,20 @@ func TestUserWriteRequests(t *testing.T) {
 				Body: mustJSON(t, `{"username":"ada2","externalId":null,"name":{"given":"Ada"},"title":"Countess"}`)},
 		},
 		{
+			name: "Patch sends a read name whole, members the SDK does not model included", resp: ok(userJSON),
+			call: func(ctx context.Context, c *Client) (any, error) {
+				var u User
+				if err := json.Unmarshal([]byte(`{"username":"ada","name":{"given":"Ada","honorificPrefix":"Dr","nick":"A"}}`), &u); err != nil {
+					return nil, err
+				}
+				u.Name.Given = "Augusta"
+				return c.Users.Patch(ctx, testEnv, testUser, &UserPatch{Name: &u.Name})
+			},
+			want: sent{Method: "PATCH", Path: userPath, Header: jsonHeaders,
+				Body: mustJSON(t, `{"name":{"given":"Augusta","honorificPrefix":"Dr","nick":"A"}}`)},
+			result: wantUser(),
+		},
+		{
 			name: "Import with password and status", resp: status(201, userJSON),
 			call: func(ctx context.Context, c *Client) (any, error) {
 				return c.Users.Import(ctx, testEnv, &User{Username: "ada", Email: "ada@example.com", Population: &Ref{ID: testPop},
