@@ -151,3 +151,31 @@ func TestRefKeepsUnknownMembers(t *testing.T) {
 		t.Errorf("Update body (-want +got):\n%s", diff)
 	}
 }
+
+// TestMemberNamesWithInvalidUTF8: a member name holding invalid UTF-8, escaped or not, never fails
+// a read; the member lands in Extra under the name with each bad byte (or lone surrogate escape)
+// replaced by U+FFFD, as in decoded string values.
+func TestMemberNamesWithInvalidUTF8(t *testing.T) {
+	tests := []struct{ name, want string }{
+		{"a\xff", "a\uFFFD"},
+		{`a\u0041` + "\xff", "aA\uFFFD"},
+		{`\n` + "\xfe\xff", "\n\uFFFD\uFFFD"},
+		{`x\ud800y`, "x\uFFFDy"},
+		{`\u0064escription`, ""}, // an escaped modelled name is the field, not Extra
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%q", tt.name), func(t *testing.T) {
+			var p Population
+			if err := p.UnmarshalJSON([]byte(`{"id":"p","` + tt.name + `":"v"}`)); err != nil {
+				t.Fatalf("UnmarshalJSON: %v", err)
+			}
+			want := Population{ID: "p", Description: "v"}
+			if tt.want != "" {
+				want = Population{ID: "p", Extra: map[string]json.RawMessage{tt.want: json.RawMessage(`"v"`)}}
+			}
+			if diff := cmp.Diff(want, p); diff != "" {
+				t.Errorf("decoded (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
