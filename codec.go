@@ -39,8 +39,8 @@ type field[M any] struct {
 	put func(dst []byte, m *M, body bool) ([]byte, bool, error)
 }
 
-// model is a model's table, where it keeps the members it does not model, and the members it
-// keeps in Extra but never sends (beyond _links and the modelled names).
+// model is a model's table, where it keeps the members it does not model, the members it keeps
+// in Extra but never sends (beyond _links and the modelled names), and those it never keeps.
 type model[M any] struct {
 	fields []field[M]
 	extra  func(*M) *map[string]json.RawMessage
@@ -50,6 +50,10 @@ type model[M any] struct {
 	// extra nor rest, such members are dropped.
 	rest   func(*M) *string
 	unsent []string
+	// dropped are members never kept, as _links: decoding skips them, and nothing writes them
+	// from Extra (a user's password, which PingOne never returns: one a server echoes must not
+	// reach a caller's logs through the returned value).
+	dropped []string
 }
 
 // member is one member a call adds to a write body, such as Import's password.
@@ -59,7 +63,7 @@ type member struct {
 }
 
 // decode reads one JSON object (or null) into m, which it clears first: modelled members into
-// their fields, _links skipped, every other member kept in Extra. in, when not nil, shares the
+// their fields, _links and dropped skipped, every other member kept in Extra (or rest). in, when not nil, shares the
 // strings a listing repeats (see interner).
 func (md *model[M]) decode(dec *jsontext.Decoder, m *M, in *interner) error {
 	var zero M
@@ -73,7 +77,7 @@ func (md *model[M]) decode(dec *jsontext.Decoder, m *M, in *interner) error {
 		}
 		extra := &rest
 		switch {
-		case string(name) == "_links" || (md.extra == nil && md.rest == nil):
+		case string(name) == "_links" || containsName(md.dropped, name) || (md.extra == nil && md.rest == nil):
 			return dec.SkipValue()
 		case md.extra != nil:
 			extra = md.extra(m)
@@ -85,6 +89,16 @@ func (md *model[M]) decode(dec *jsontext.Decoder, m *M, in *interner) error {
 		*md.rest(m) = string(appendMembers(nil, 0, rest, nil))
 	}
 	return err
+}
+
+// containsName reports whether list holds name, without allocating.
+func containsName(list []string, name []byte) bool {
+	for _, s := range list {
+		if s == string(name) {
+			return true
+		}
+	}
+	return false
 }
 
 // appendMembers appends the members of extra in sorted order, as appendName starts them (start
@@ -112,9 +126,14 @@ func (md *model[M]) field(name string) *field[M] {
 }
 
 // known reports whether an Extra member called name is never sent: a modelled name, _links, or
-// one of unsent.
+// one of unsent or dropped.
 func (md *model[M]) known(name string) bool {
-	return name == "_links" || md.field(name) != nil || slices.Contains(md.unsent, name)
+	return md.skipped(name) || md.field(name) != nil || slices.Contains(md.unsent, name)
+}
+
+// skipped reports whether decoding skips a member called name: _links, or one of dropped.
+func (md *model[M]) skipped(name string) bool {
+	return name == "_links" || slices.Contains(md.dropped, name)
 }
 
 // marshal encodes the whole of m, read-only fields included, and then the Extra members whose
@@ -200,14 +219,15 @@ func (md *model[M]) appendObject(dst []byte, m *M, body, create bool, more []mem
 }
 
 // written reports whether MarshalJSON wrote a member called name, given the fields it wrote.
-// _links is never decoded into Extra, so it is never written from it either.
+// What decoding skips (_links, dropped) is never in a decoded Extra, so it is never written from
+// it either.
 func (md *model[M]) written(name string, wrote uint64) bool {
 	for i := range md.fields {
 		if md.fields[i].name == name {
 			return wrote&(1<<i) != 0
 		}
 	}
-	return name == "_links"
+	return md.skipped(name)
 }
 
 // appendName appends a member's name and colon, after a comma unless it is the object's first

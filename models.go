@@ -72,7 +72,8 @@ type User struct {
 	UpdatedAt time.Time // read-only; as Population.CreatedAt, an unreadable value is in Extra
 
 	// Extra holds members this SDK does not model, as raw JSON by name; Create, Import and
-	// Update send them, so Get → change → Update keeps them.
+	// Update send them, so Get → change → Update keeps them. A password is never kept here
+	// (PingOne never returns one; one a server echoes is dropped), sent or marshaled from it.
 	Extra map[string]json.RawMessage
 }
 
@@ -170,9 +171,13 @@ var userModel = model[User]{
 		timeField("createdAt", func(u *User) *time.Time { return &u.CreatedAt }, func(u *User) *map[string]json.RawMessage { return &u.Extra }),
 		timeField("updatedAt", func(u *User) *time.Time { return &u.UpdatedAt }, func(u *User) *map[string]json.RawMessage { return &u.Extra }),
 	},
-	// Never sent from Extra: an expanded read's _embedded, the password (only Import sends one,
-	// redacted from its errors) and the members the published description marks read-only.
-	unsent: []string{"_embedded", "password", "emailVerified", "lastSignOn", "memberOfGroupIDs", "memberOfGroupNames"},
+	// Never sent from Extra: an expanded read's _embedded and the members the published
+	// description marks read-only.
+	unsent: []string{"_embedded", "emailVerified", "lastSignOn", "memberOfGroupIDs", "memberOfGroupNames"},
+	// The password is write-only: only Import sends one (redacted from its errors), and PingOne
+	// never returns it. One a server echoes is dropped on every decode (Get, List, Import, …), so
+	// the returned user, its MarshalJSON and %v never hold it; nor is one set in Extra sent.
+	dropped: []string{"password"},
 }
 
 // Population, User and Ref decode themselves with jsontext, in one pass, without reflection: that
