@@ -37,6 +37,9 @@ type field[M any] struct {
 	// MarshalJSON writes the whole model, and reports false to leave the member out: in
 	// MarshalJSON only where leaving it out decodes to the same value.
 	put func(dst []byte, m *M, body bool) ([]byte, bool, error)
+	// rawInExtra: decoding keeps a value it cannot read in Extra under the field's name (see
+	// timeField), so MarshalJSON writes that Extra member back when the field is empty.
+	rawInExtra bool
 }
 
 // model is a model's table, where it keeps the members it does not model, the members it keeps
@@ -136,9 +139,8 @@ func (md *model[M]) skipped(name string) bool {
 	return name == "_links" || slices.Contains(md.dropped, name)
 }
 
-// marshal encodes the whole of m, read-only fields included, and then the Extra members whose
-// names it has not written (an unreadable timestamp kept in Extra under its own name, say), so
-// that decoding the result gives m back.
+// marshal encodes the whole of m, read-only fields included, and then the Extra members a decode
+// can have put there (see unmarshaled), so that decoding the result gives m back.
 func (md *model[M]) marshal(m *M) ([]byte, error) {
 	return md.appendObject(nil, m, false, false, nil)
 }
@@ -168,7 +170,7 @@ func (b *writeBody[M]) MarshalJSON() ([]byte, error) { return b.appendJSON(nil) 
 
 // appendObject appends m as a JSON object. As a write body (body true): the fields Create
 // (create) or Update sends, then more, then the Extra members whose names the model does not
-// know. Otherwise: every field, then the Extra members not already written. Extra members go in
+// know. Otherwise: every field, then the Extra members a decode can have kept. Extra members go in
 // sorted order, and one that is not valid JSON is never written. No reflection but for the
 // members a call adds.
 func (md *model[M]) appendObject(dst []byte, m *M, body, create bool, more []member) ([]byte, error) {
@@ -203,7 +205,7 @@ func (md *model[M]) appendObject(dst []byte, m *M, body, create bool, more []mem
 	if md.extra != nil {
 		if extra := *md.extra(m); len(extra) > 0 {
 			dst = appendMembers(dst, start, extra, func(k string) bool {
-				return (body && md.known(k)) || (!body && md.written(k, wrote))
+				return (body && md.known(k)) || (!body && !md.unmarshaled(k, wrote))
 			})
 		}
 	}
@@ -218,16 +220,19 @@ func (md *model[M]) appendObject(dst []byte, m *M, body, create bool, more []mem
 	return append(dst, '}'), nil
 }
 
-// written reports whether MarshalJSON wrote a member called name, given the fields it wrote.
-// What decoding skips (_links, dropped) is never in a decoded Extra, so it is never written from
-// it either.
-func (md *model[M]) written(name string, wrote uint64) bool {
+// unmarshaled reports whether MarshalJSON writes an Extra member called name, given the fields it
+// wrote: whether decoding can have put it in Extra, so that writing it decodes back into Extra.
+// A name decoding skips (_links, dropped) never is, nor a modelled one, which decodes into its
+// field: written, it would turn a member Update never sends into a field Update sends. The
+// exception is a field that keeps an unreadable value in Extra under its name (rawInExtra, an
+// unreadable timestamp), when MarshalJSON left the field out.
+func (md *model[M]) unmarshaled(name string, wrote uint64) bool {
 	for i := range md.fields {
 		if md.fields[i].name == name {
-			return wrote&(1<<i) != 0
+			return md.fields[i].rawInExtra && wrote&(1<<i) == 0
 		}
 	}
-	return md.skipped(name)
+	return !md.skipped(name)
 }
 
 // appendName appends a member's name and colon, after a comma unless it is the object's first
@@ -361,7 +366,7 @@ func objectField[M any, T comparable](name string, at func(*M) *T, acc access, m
 // timeField keeps a timestamp it cannot read in Extra under its own name (see readTime), and
 // writes one in RFC 3339 with the fraction it has.
 func timeField[M any](name string, at func(*M) *time.Time, extra func(*M) *map[string]json.RawMessage) field[M] {
-	return field[M]{name: name, access: readOnly,
+	return field[M]{name: name, access: readOnly, rawInExtra: true,
 		decode: func(dec *jsontext.Decoder, m *M, _ *interner) (err error) {
 			*at(m), *extra(m), err = readTime(dec, *extra(m), name)
 			return err

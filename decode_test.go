@@ -69,6 +69,18 @@ func TestLooseTimestamps(t *testing.T) {
 			if diff := cmp.Diff(&User{ID: "u", Username: "a", Email: "a@example.com", CreatedAt: tt.want, Extra: tt.wantExtra}, u); diff != "" {
 				t.Errorf("Users.Get (-want +got):\n%s", diff)
 			}
+			// MarshalJSON writes an unreadable timestamp back from Extra, so it decodes back there.
+			b, err := json.Marshal(got)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var back Population
+			if err := json.Unmarshal(b, &back); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(wantPop, &back); diff != "" {
+				t.Errorf("MarshalJSON round trip of %s (-want +got):\n%s", b, diff)
+			}
 			if _, err := c.Populations.Update(ctx, testEnv, "p", got); err != nil {
 				t.Fatalf("Update: %v", err)
 			}

@@ -208,11 +208,13 @@ func (u *User) UnmarshalJSON(b []byte) error { return unmarshalV1(b, u) }
 func (r *Ref) UnmarshalJSON(b []byte) error { return unmarshalV1(b, r) }
 
 // MarshalJSON encodes the whole population, read-only fields and Extra included, so that
-// json.Unmarshal gives it back exactly. (What Create and Update send is narrower.)
+// json.Unmarshal gives it back exactly. (What Create and Update send is narrower.) An Extra
+// member named like a field is left out, as Update leaves it out: written, it would come back
+// as the field.
 func (p Population) MarshalJSON() ([]byte, error) { return populationModel.marshal(&p) }
 
 // MarshalJSON encodes the whole user, read-only fields and Extra included, so that json.Unmarshal
-// gives it back exactly.
+// gives it back exactly; as for Population, an Extra member named like a field is left out.
 func (u User) MarshalJSON() ([]byte, error) { return userModel.marshal(&u) }
 
 // MarshalJSON encodes the reference: its id and Extra.
