@@ -48,8 +48,8 @@ type model[M any] struct {
 	fields []field[M]
 	extra  func(*M) *map[string]json.RawMessage
 	// rest, for a model that must stay comparable (no map, as UserName), keeps the members not
-	// in fields instead of extra: as the text of JSON members, sorted by name, such as
-	// `"a":1,"b":{}`, which decoding made and every write sends back as it is. With neither
+	// in fields instead of extra: as the text of JSON members, such as `"a":1,"b":{}` (see
+	// restText), which decoding made and every write sends back as it is. With neither
 	// extra nor rest, such members are dropped.
 	rest   func(*M) *string
 	unsent []string
@@ -89,9 +89,24 @@ func (md *model[M]) decode(dec *jsontext.Decoder, m *M, in *interner) error {
 		return err
 	})
 	if len(rest) > 0 {
-		*md.rest(m) = string(appendMembers(nil, 0, rest, nil))
+		*md.rest(m) = restText(rest)
 	}
 	return err
+}
+
+// restText is the text model.rest keeps for the members decoding kept: sorted by name, each
+// value in its shortest form with <, >, & and U+2028/U+2029 escaped. That is the form
+// encoding/json leaves as it is when it reformats what MarshalJSON returns, so a name survives
+// json.Marshal → json.Unmarshal equal (==), and two names PingOne sent with other spacing or
+// escapes compare equal. The meaning of every value is unchanged.
+func restText(kept map[string]json.RawMessage) string {
+	for k, v := range kept {
+		f := jsontext.Value(v)
+		if f.Format(jsontext.EscapeForHTML(true), jsontext.EscapeForJS(true)) == nil {
+			kept[k] = json.RawMessage(f)
+		}
+	}
+	return string(appendMembers(nil, 0, kept, nil))
 }
 
 // containsName reports whether list holds name, without allocating.

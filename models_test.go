@@ -72,8 +72,8 @@ func TestMarshalSkipsUnsendableExtra(t *testing.T) {
 
 // TestUserSubObjects checks the small objects of a user (name, lifecycle): what reads as what,
 // and what a write body and MarshalJSON write back. The name's unknown members are kept and sent
-// back as they came (sorted, the last of a repeated one), so Update erases none; the lifecycle's
-// are dropped (it is never sent). Neither fails the read.
+// back (sorted, the last of a repeated one, compact, see restText), so Update erases none; the
+// lifecycle's are dropped (it is never sent). Neither fails the read.
 func TestUserSubObjects(t *testing.T) {
 	tests := []struct {
 		name      string
@@ -88,10 +88,14 @@ func TestUserSubObjects(t *testing.T) {
 				Lifecycle: UserLifecycle{Status: "ACCOUNT_OK"}}, false,
 			`{"username":"ada","name":{"given":"Ada","middle":"King","family":"Lovelace","formatted":"Ada Lovelace","honorificPrefix":"Dr","honorificSuffix":"FRS"}}`,
 			`{"username":"ada","name":{"given":"Ada","middle":"King","family":"Lovelace","formatted":"Ada Lovelace","honorificPrefix":"Dr","honorificSuffix":"FRS"},"enabled":false,"lifecycle":{"status":"ACCOUNT_OK"}}`},
-		{"unknown members, null and a number", `"username":"ada","name":{"given":"Ada","nick":{"x": [1]},"family":null,"middle":7},"lifecycle":{"status":null,"since":"2026"}`,
-			User{Username: "ada", Name: UserName{Given: "Ada", Middle: "7", rest: `"nick":{"x": [1]}`}}, false,
-			`{"username":"ada","name":{"given":"Ada","middle":"7","nick":{"x": [1]}}}`,
-			`{"username":"ada","name":{"given":"Ada","middle":"7","nick":{"x":[1]}},"enabled":false}`}, // json.Marshal compacts
+		{"unknown members, null and a number", `"username":"ada","name":{"given":"Ada","nick":{"x": [1.0]},"family":null,"middle":7},"lifecycle":{"status":null,"since":"2026"}`,
+			User{Username: "ada", Name: UserName{Given: "Ada", Middle: "7", rest: `"nick":{"x":[1.0]}`}}, false,
+			`{"username":"ada","name":{"given":"Ada","middle":"7","nick":{"x":[1.0]}}}`,
+			`{"username":"ada","name":{"given":"Ada","middle":"7","nick":{"x":[1.0]}},"enabled":false}`},
+		{"unknown members in a form encoding/json keeps", `"username":"ada","name":{"a":"\u0041<\u2028","b":{ "c" : "\/" }}`,
+			User{Username: "ada", Name: UserName{rest: `"a":"A\u003c\u2028","b":{"c":"/"}`}}, false,
+			`{"username":"ada","name":{"a":"A\u003c\u2028","b":{"c":"/"}}}`,
+			`{"username":"ada","name":{"a":"A\u003c\u2028","b":{"c":"/"}},"enabled":false}`},
 		{"only unknown members, repeated, sorted, _links skipped", `"username":"ada","name":{"z":1,"_links":{},"a":"x","z":2}`,
 			User{Username: "ada", Name: UserName{rest: `"a":"x","z":2`}}, false,
 			`{"username":"ada","name":{"a":"x","z":2}}`, `{"username":"ada","name":{"a":"x","z":2},"enabled":false}`},
