@@ -37,14 +37,26 @@ type field[M any] struct {
 	// MarshalJSON writes the whole model, and reports false to leave the member out: in
 	// MarshalJSON only where leaving it out decodes to the same value.
 	put func(dst []byte, m *M, body bool) ([]byte, bool, error)
+	// rawInExtra: decoding keeps a value it cannot read in Extra under the field's name (see
+	// timeField), so MarshalJSON writes that Extra member back when the field is empty.
+	rawInExtra bool
 }
 
-// model is a model's table, where it keeps its Extra, and the members it keeps in Extra but
-// never sends (beyond _links and the modelled names).
+// model is a model's table, where it keeps the members it does not model, the members it keeps
+// in Extra but never sends (beyond _links and the modelled names), and those it never keeps.
 type model[M any] struct {
 	fields []field[M]
-	extra  func(*M) *map[string]json.RawMessage // nil: members not in fields are dropped
+	extra  func(*M) *map[string]json.RawMessage
+	// rest, for a model that must stay comparable (no map, as UserName), keeps the members not
+	// in fields instead of extra: as the text of JSON members, such as `"a":1,"b":{}` (see
+	// restText), which decoding made and every write sends back as it is. With neither
+	// extra nor rest, such members are dropped.
+	rest   func(*M) *string
 	unsent []string
+	// dropped are members never kept, as _links: decoding skips them, and nothing writes them
+	// from Extra (a user's password, which PingOne never returns: one a server echoes must not
+	// reach a caller's logs through the returned value).
+	dropped []string
 }
 
 // member is one member a call adds to a write body, such as Import's password.
@@ -54,24 +66,71 @@ type member struct {
 }
 
 // decode reads one JSON object (or null) into m, which it clears first: modelled members into
-// their fields, _links skipped, every other member kept in Extra. in, when not nil, shares the
+// their fields, _links and dropped skipped, every other member kept in Extra (or rest). in, when not nil, shares the
 // strings a listing repeats (see interner).
 func (md *model[M]) decode(dec *jsontext.Decoder, m *M, in *interner) error {
 	var zero M
 	*m = zero
-	return decodeObject(dec, func(name []byte) (err error) {
+	var rest map[string]json.RawMessage // for md.rest: kept as for Extra, then written out once
+	err := decodeObject(dec, func(name []byte) (err error) {
 		for i := range md.fields {
 			if string(name) == md.fields[i].name {
 				return md.fields[i].decode(dec, m, in)
 			}
 		}
-		if string(name) == "_links" || md.extra == nil {
+		extra := &rest
+		switch {
+		case string(name) == "_links" || containsName(md.dropped, name) || (md.extra == nil && md.rest == nil):
 			return dec.SkipValue()
+		case md.extra != nil:
+			extra = md.extra(m)
 		}
-		extra := md.extra(m)
 		*extra, err = keepExtra(dec, *extra, name, in)
 		return err
 	})
+	if len(rest) > 0 {
+		*md.rest(m) = restText(rest)
+	}
+	return err
+}
+
+// restText is the text model.rest keeps for the members decoding kept: sorted by name, each
+// value in its shortest form with <, >, & and U+2028/U+2029 escaped. That is the form
+// encoding/json leaves as it is when it reformats what MarshalJSON returns, so a name survives
+// json.Marshal → json.Unmarshal equal (==), and two names PingOne sent with other spacing or
+// escapes compare equal. The meaning of every value is unchanged.
+func restText(kept map[string]json.RawMessage) string {
+	for k, v := range kept {
+		f := jsontext.Value(v)
+		if f.Format(jsontext.EscapeForHTML(true), jsontext.EscapeForJS(true)) == nil {
+			kept[k] = json.RawMessage(f)
+		}
+	}
+	return string(appendMembers(nil, 0, kept, nil))
+}
+
+// containsName reports whether list holds name, without allocating.
+func containsName(list []string, name []byte) bool {
+	for _, s := range list {
+		if s == string(name) {
+			return true
+		}
+	}
+	return false
+}
+
+// appendMembers appends the members of extra in sorted order, as appendName starts them (start
+// is where the object's members begin), leaving out those skip reports and any that is not
+// valid JSON.
+func appendMembers(dst []byte, start int, extra map[string]json.RawMessage, skip func(string) bool) []byte {
+	for _, k := range slices.Sorted(maps.Keys(extra)) {
+		v := jsontext.Value(extra[k])
+		if !v.IsValid() || !utf8.ValidString(k) || (skip != nil && skip(k)) {
+			continue
+		}
+		dst = append(appendName(dst, start, k), v...)
+	}
+	return dst
 }
 
 // field returns the modelled member called name, or nil.
@@ -85,14 +144,18 @@ func (md *model[M]) field(name string) *field[M] {
 }
 
 // known reports whether an Extra member called name is never sent: a modelled name, _links, or
-// one of unsent.
+// one of unsent or dropped.
 func (md *model[M]) known(name string) bool {
-	return name == "_links" || md.field(name) != nil || slices.Contains(md.unsent, name)
+	return md.skipped(name) || md.field(name) != nil || slices.Contains(md.unsent, name)
 }
 
-// marshal encodes the whole of m, read-only fields included, and then the Extra members whose
-// names it has not written (an unreadable timestamp kept in Extra under its own name, say), so
-// that decoding the result gives m back.
+// skipped reports whether decoding skips a member called name: _links, or one of dropped.
+func (md *model[M]) skipped(name string) bool {
+	return name == "_links" || slices.Contains(md.dropped, name)
+}
+
+// marshal encodes the whole of m, read-only fields included, and then the Extra members a decode
+// can have put there (see unmarshaled), so that decoding the result gives m back.
 func (md *model[M]) marshal(m *M) ([]byte, error) {
 	return md.appendObject(nil, m, false, false, nil)
 }
@@ -122,7 +185,7 @@ func (b *writeBody[M]) MarshalJSON() ([]byte, error) { return b.appendJSON(nil) 
 
 // appendObject appends m as a JSON object. As a write body (body true): the fields Create
 // (create) or Update sends, then more, then the Extra members whose names the model does not
-// know. Otherwise: every field, then the Extra members not already written. Extra members go in
+// know. Otherwise: every field, then the Extra members a decode can have kept. Extra members go in
 // sorted order, and one that is not valid JSON is never written. No reflection but for the
 // members a call adds.
 func (md *model[M]) appendObject(dst []byte, m *M, body, create bool, more []member) ([]byte, error) {
@@ -154,30 +217,37 @@ func (md *model[M]) appendObject(dst []byte, m *M, body, create bool, more []mem
 		}
 		dst = append(appendName(dst, start, x.name), v...)
 	}
-	if md.extra == nil {
-		return append(dst, '}'), nil
+	if md.extra != nil {
+		if extra := *md.extra(m); len(extra) > 0 {
+			dst = appendMembers(dst, start, extra, func(k string) bool {
+				return (body && md.known(k)) || (!body && !md.unmarshaled(k, wrote))
+			})
+		}
 	}
-	if extra := *md.extra(m); len(extra) > 0 {
-		for _, k := range slices.Sorted(maps.Keys(extra)) {
-			v := jsontext.Value(extra[k])
-			if !v.IsValid() || !utf8.ValidString(k) || (body && md.known(k)) || (!body && md.written(k, wrote)) {
-				continue
+	if md.rest != nil {
+		if rest := *md.rest(m); rest != "" {
+			if len(dst) > start {
+				dst = append(dst, ',')
 			}
-			dst = append(appendName(dst, start, k), v...)
+			dst = append(dst, rest...)
 		}
 	}
 	return append(dst, '}'), nil
 }
 
-// written reports whether MarshalJSON wrote a member called name, given the fields it wrote.
-// _links is never decoded into Extra, so it is never written from it either.
-func (md *model[M]) written(name string, wrote uint64) bool {
+// unmarshaled reports whether MarshalJSON writes an Extra member called name, given the fields it
+// wrote: whether decoding can have put it in Extra, so that writing it decodes back into Extra.
+// A name decoding skips (_links, dropped) never is, nor a modelled one, which decodes into its
+// field: written, it would turn a member Update never sends into a field Update sends. The
+// exception is a field that keeps an unreadable value in Extra under its name (rawInExtra, an
+// unreadable timestamp), when MarshalJSON left the field out.
+func (md *model[M]) unmarshaled(name string, wrote uint64) bool {
 	for i := range md.fields {
 		if md.fields[i].name == name {
-			return wrote&(1<<i) != 0
+			return md.fields[i].rawInExtra && wrote&(1<<i) == 0
 		}
 	}
-	return name == "_links"
+	return !md.skipped(name)
 }
 
 // appendName appends a member's name and colon, after a comma unless it is the object's first
@@ -291,8 +361,9 @@ func refField[M any](name string, at func(*M) **Ref, acc access) field[M] {
 	}
 }
 
-// objectField is a small struct without Extra (such as a user's name), described by its own
-// table; it is left out when zero. Members its table does not model are skipped.
+// objectField is a small comparable struct (such as a user's name), described by its own table;
+// it is left out when zero. Members its table does not model are kept in its rest, or skipped
+// if it has none.
 func objectField[M any, T comparable](name string, at func(*M) *T, acc access, md *model[T]) field[M] {
 	return field[M]{name: name, access: acc,
 		decode: func(dec *jsontext.Decoder, m *M, in *interner) error { return md.decode(dec, at(m), in) },
@@ -310,7 +381,7 @@ func objectField[M any, T comparable](name string, at func(*M) *T, acc access, m
 // timeField keeps a timestamp it cannot read in Extra under its own name (see readTime), and
 // writes one in RFC 3339 with the fraction it has.
 func timeField[M any](name string, at func(*M) *time.Time, extra func(*M) *map[string]json.RawMessage) field[M] {
-	return field[M]{name: name, access: readOnly,
+	return field[M]{name: name, access: readOnly, rawInExtra: true,
 		decode: func(dec *jsontext.Decoder, m *M, _ *interner) (err error) {
 			*at(m), *extra(m), err = readTime(dec, *extra(m), name)
 			return err

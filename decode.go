@@ -40,9 +40,11 @@ func decodeObject(dec *jsontext.Decoder, member func(name []byte) error) error {
 		// compare or copy it before reading the value (keepExtra copies it first).
 		name := raw[1 : len(raw)-1]
 		if bytes.IndexByte(name, '\\') >= 0 {
-			if name, err = jsontext.AppendUnquote(nil, raw); err != nil {
-				return err
-			}
+			// The decoder validated the literal, so AppendUnquote's only possible error is
+			// invalid UTF-8 (a stray byte or a lone surrogate escape), which it has replaced by
+			// U+FFFD in what it returns, as the decoder does in string values: a stray byte must
+			// not fail the read. (An unescaped name keeps its bytes; keepExtra replaces them.)
+			name, _ = jsontext.AppendUnquote(nil, raw)
 		}
 		if err := member(name); err != nil {
 			return atPointer(dec, err)

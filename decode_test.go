@@ -69,6 +69,18 @@ func TestLooseTimestamps(t *testing.T) {
 			if diff := cmp.Diff(&User{ID: "u", Username: "a", Email: "a@example.com", CreatedAt: tt.want, Extra: tt.wantExtra}, u); diff != "" {
 				t.Errorf("Users.Get (-want +got):\n%s", diff)
 			}
+			// MarshalJSON writes an unreadable timestamp back from Extra, so it decodes back there.
+			b, err := json.Marshal(got)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var back Population
+			if err := json.Unmarshal(b, &back); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(wantPop, &back); diff != "" {
+				t.Errorf("MarshalJSON round trip of %s (-want +got):\n%s", b, diff)
+			}
 			if _, err := c.Populations.Update(ctx, testEnv, "p", got); err != nil {
 				t.Fatalf("Update: %v", err)
 			}
@@ -149,5 +161,33 @@ func TestRefKeepsUnknownMembers(t *testing.T) {
 	want := mustJSON(t, `{"name":"Staff","default":false,"theme":{"id":"t","mode":"dark"},"passwordPolicy":{"id":"pp","strict":true}}`)
 	if diff := cmp.Diff(want, rec.sent()[1].Body); diff != "" {
 		t.Errorf("Update body (-want +got):\n%s", diff)
+	}
+}
+
+// TestMemberNamesWithInvalidUTF8: a member name holding invalid UTF-8, escaped or not, never fails
+// a read; the member lands in Extra under the name with each bad byte (or lone surrogate escape)
+// replaced by U+FFFD, as in decoded string values.
+func TestMemberNamesWithInvalidUTF8(t *testing.T) {
+	tests := []struct{ name, want string }{
+		{"a\xff", "a\uFFFD"},
+		{`a\u0041` + "\xff", "aA\uFFFD"},
+		{`\n` + "\xfe\xff", "\n\uFFFD\uFFFD"},
+		{`x\ud800y`, "x\uFFFDy"},
+		{`\u0064escription`, ""}, // an escaped modelled name is the field, not Extra
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%q", tt.name), func(t *testing.T) {
+			var p Population
+			if err := p.UnmarshalJSON([]byte(`{"id":"p","` + tt.name + `":"v"}`)); err != nil {
+				t.Fatalf("UnmarshalJSON: %v", err)
+			}
+			want := Population{ID: "p", Description: "v"}
+			if tt.want != "" {
+				want = Population{ID: "p", Extra: map[string]json.RawMessage{tt.want: json.RawMessage(`"v"`)}}
+			}
+			if diff := cmp.Diff(want, p); diff != "" {
+				t.Errorf("decoded (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

@@ -71,6 +71,7 @@ func FuzzDecodePopulation(f *testing.F) {
 func FuzzDecodeUser(f *testing.F) {
 	f.Add([]byte(`{"id":"u","username":"a","email":"a@b","name":{"given":"A"},"population":{"id":"p"},"enabled":"false","mfa":true}`))
 	f.Add(largeObject(`{"id":"u","username":"a","population":{"id":"p","x":1}`, 300))
+	f.Add([]byte("{\"username\":\"a\",\"name\":{\"given\":\"A\",\"honorificPrefix\":\"Dr\",\"z\":{\"x\": [1]},\"n\\u0041\xff\":1,\"z\":2,\"_links\":{}}}"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var u User
 		if err := u.UnmarshalJSON(data); err != nil {

@@ -72,17 +72,30 @@ type User struct {
 	UpdatedAt time.Time // read-only; as Population.CreatedAt, an unreadable value is in Extra
 
 	// Extra holds members this SDK does not model, as raw JSON by name; Create, Import and
-	// Update send them, so Get → change → Update keeps them.
+	// Update send them, so Get → change → Update keeps them. A password is never kept here
+	// (PingOne never returns one; one a server echoes is dropped), sent or marshaled from it.
 	Extra map[string]json.RawMessage
 }
 
-// UserName is a user's name.
+// UserName is a user's name. Members of the name PingOne sends that this version of the SDK does
+// not model are kept (unexported) and sent back, so Get → change → Update erases none of them.
+// UserName stays comparable with ==; Equal does the same, and lets go-cmp compare names.
 type UserName struct {
-	Given     string `json:"given,omitempty"`     // first name
-	Middle    string `json:"middle,omitempty"`    // middle name
-	Family    string `json:"family,omitempty"`    // last name
-	Formatted string `json:"formatted,omitempty"` // the full name as displayed, such as "Ada Lovelace"
+	Given           string `json:"given,omitempty"`           // first name
+	Middle          string `json:"middle,omitempty"`          // middle name
+	Family          string `json:"family,omitempty"`          // last name
+	Formatted       string `json:"formatted,omitempty"`       // the full name as displayed, such as "Ada Lovelace"
+	HonorificPrefix string `json:"honorificPrefix,omitempty"` // a title before the name, such as "Dr"
+	HonorificSuffix string `json:"honorificSuffix,omitempty"` // letters after the name, such as "FRS"
+
+	// rest holds the name's other members as PingOne sent them: the text of JSON members,
+	// sorted by name (see model.rest). A string, not a map, so that UserName stays comparable.
+	rest string
 }
+
+// Equal reports whether n and o are the same name, members the SDK does not model included
+// (n == o). go-cmp uses it, since it cannot read the unexported members itself.
+func (n UserName) Equal(o UserName) bool { return n == o }
 
 // UserLifecycle is a user's lifecycle state.
 type UserLifecycle struct {
@@ -121,13 +134,16 @@ var populationModel = model[Population]{
 	},
 }
 
-// userNameModel describes UserName; its other members, if PingOne ever sends any, are dropped.
+// userNameModel describes UserName; its other members are kept in rest, as Extra keeps a user's.
 var userNameModel = model[UserName]{
+	rest: func(n *UserName) *string { return &n.rest },
 	fields: []field[UserName]{
 		stringField("given", func(n *UserName) *string { return &n.Given }, writable),
 		stringField("middle", func(n *UserName) *string { return &n.Middle }, writable),
 		stringField("family", func(n *UserName) *string { return &n.Family }, writable),
 		stringField("formatted", func(n *UserName) *string { return &n.Formatted }, writable),
+		stringField("honorificPrefix", func(n *UserName) *string { return &n.HonorificPrefix }, writable),
+		stringField("honorificSuffix", func(n *UserName) *string { return &n.HonorificSuffix }, writable),
 	},
 }
 
@@ -155,9 +171,13 @@ var userModel = model[User]{
 		timeField("createdAt", func(u *User) *time.Time { return &u.CreatedAt }, func(u *User) *map[string]json.RawMessage { return &u.Extra }),
 		timeField("updatedAt", func(u *User) *time.Time { return &u.UpdatedAt }, func(u *User) *map[string]json.RawMessage { return &u.Extra }),
 	},
-	// Never sent from Extra: an expanded read's _embedded, the password (only Import sends one,
-	// redacted from its errors) and the members the published description marks read-only.
-	unsent: []string{"_embedded", "password", "emailVerified", "lastSignOn", "memberOfGroupIDs", "memberOfGroupNames"},
+	// Never sent from Extra: an expanded read's _embedded and the members the published
+	// description marks read-only.
+	unsent: []string{"_embedded", "emailVerified", "lastSignOn", "memberOfGroupIDs", "memberOfGroupNames"},
+	// The password is write-only: only Import sends one (redacted from its errors), and PingOne
+	// never returns it. One a server echoes is dropped on every decode (Get, List, Import, …), so
+	// the returned user, its MarshalJSON and %v never hold it; nor is one set in Extra sent.
+	dropped: []string{"password"},
 }
 
 // Population, User and Ref decode themselves with jsontext, in one pass, without reflection: that
@@ -188,11 +208,13 @@ func (u *User) UnmarshalJSON(b []byte) error { return unmarshalV1(b, u) }
 func (r *Ref) UnmarshalJSON(b []byte) error { return unmarshalV1(b, r) }
 
 // MarshalJSON encodes the whole population, read-only fields and Extra included, so that
-// json.Unmarshal gives it back exactly. (What Create and Update send is narrower.)
+// json.Unmarshal gives it back exactly. (What Create and Update send is narrower.) An Extra
+// member named like a field is left out, as Update leaves it out: written, it would come back
+// as the field.
 func (p Population) MarshalJSON() ([]byte, error) { return populationModel.marshal(&p) }
 
 // MarshalJSON encodes the whole user, read-only fields and Extra included, so that json.Unmarshal
-// gives it back exactly.
+// gives it back exactly; as for Population, an Extra member named like a field is left out.
 func (u User) MarshalJSON() ([]byte, error) { return userModel.marshal(&u) }
 
 // MarshalJSON encodes the reference: its id and Extra.

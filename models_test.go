@@ -71,8 +71,9 @@ func TestMarshalSkipsUnsendableExtra(t *testing.T) {
 }
 
 // TestUserSubObjects checks the small objects of a user (name, lifecycle): what reads as what,
-// what a write body and MarshalJSON write back, and that their unknown members are dropped
-// rather than failing the read.
+// and what a write body and MarshalJSON write back. The name's unknown members are kept and sent
+// back (sorted, the last of a repeated one, compact, see restText), so Update erases none; the
+// lifecycle's are dropped (it is never sent). Neither fails the read.
 func TestUserSubObjects(t *testing.T) {
 	tests := []struct {
 		name      string
@@ -82,18 +83,30 @@ func TestUserSubObjects(t *testing.T) {
 		body      string // what Users.Update sends for it
 		marshaled string // what MarshalJSON writes
 	}{
-		{"full", `"username":"ada","name":{"given":"Ada","middle":"King","family":"Lovelace","formatted":"Ada Lovelace"},"lifecycle":{"status":"ACCOUNT_OK"}`,
-			User{Username: "ada", Name: UserName{"Ada", "King", "Lovelace", "Ada Lovelace"}, Lifecycle: UserLifecycle{"ACCOUNT_OK"}}, false,
-			`{"username":"ada","name":{"given":"Ada","middle":"King","family":"Lovelace","formatted":"Ada Lovelace"}}`,
-			`{"username":"ada","name":{"given":"Ada","middle":"King","family":"Lovelace","formatted":"Ada Lovelace"},"enabled":false,"lifecycle":{"status":"ACCOUNT_OK"}}`},
-		{"unknown members, null and a number", `"username":"ada","name":{"given":"Ada","nick":{"x":[1]},"family":null,"middle":7},"lifecycle":{"status":null,"since":"2026"}`,
-			User{Username: "ada", Name: UserName{Given: "Ada", Middle: "7"}}, false,
-			`{"username":"ada","name":{"given":"Ada","middle":"7"}}`,
-			`{"username":"ada","name":{"given":"Ada","middle":"7"},"enabled":false}`},
+		{"full", `"username":"ada","name":{"given":"Ada","middle":"King","family":"Lovelace","formatted":"Ada Lovelace","honorificPrefix":"Dr","honorificSuffix":"FRS"},"lifecycle":{"status":"ACCOUNT_OK"}`,
+			User{Username: "ada", Name: UserName{Given: "Ada", Middle: "King", Family: "Lovelace", Formatted: "Ada Lovelace", HonorificPrefix: "Dr", HonorificSuffix: "FRS"},
+				Lifecycle: UserLifecycle{Status: "ACCOUNT_OK"}}, false,
+			`{"username":"ada","name":{"given":"Ada","middle":"King","family":"Lovelace","formatted":"Ada Lovelace","honorificPrefix":"Dr","honorificSuffix":"FRS"}}`,
+			`{"username":"ada","name":{"given":"Ada","middle":"King","family":"Lovelace","formatted":"Ada Lovelace","honorificPrefix":"Dr","honorificSuffix":"FRS"},"enabled":false,"lifecycle":{"status":"ACCOUNT_OK"}}`},
+		{"unknown members, null and a number", `"username":"ada","name":{"given":"Ada","nick":{"x": [1.0]},"family":null,"middle":7},"lifecycle":{"status":null,"since":"2026"}`,
+			User{Username: "ada", Name: UserName{Given: "Ada", Middle: "7", rest: `"nick":{"x":[1.0]}`}}, false,
+			`{"username":"ada","name":{"given":"Ada","middle":"7","nick":{"x":[1.0]}}}`,
+			`{"username":"ada","name":{"given":"Ada","middle":"7","nick":{"x":[1.0]}},"enabled":false}`},
+		{"unknown members in a form encoding/json keeps", `"username":"ada","name":{"a":"\u0041<\u2028","b":{ "c" : "\/" }}`,
+			User{Username: "ada", Name: UserName{rest: `"a":"A\u003c\u2028","b":{"c":"/"}`}}, false,
+			`{"username":"ada","name":{"a":"A\u003c\u2028","b":{"c":"/"}}}`,
+			`{"username":"ada","name":{"a":"A\u003c\u2028","b":{"c":"/"}},"enabled":false}`},
+		{"only unknown members, repeated, sorted, _links skipped", `"username":"ada","name":{"z":1,"_links":{},"a":"x","z":2}`,
+			User{Username: "ada", Name: UserName{rest: `"a":"x","z":2`}}, false,
+			`{"username":"ada","name":{"a":"x","z":2}}`, `{"username":"ada","name":{"a":"x","z":2},"enabled":false}`},
+		{"invalid UTF-8 in an unknown member", "\"username\":\"ada\",\"name\":{\"n\xff\":\"v\xfe\"}",
+			User{Username: "ada", Name: UserName{rest: "\"n\uFFFD\":\"v\uFFFD\""}}, false,
+			"{\"username\":\"ada\",\"name\":{\"n\uFFFD\":\"v\uFFFD\"}}", "{\"username\":\"ada\",\"name\":{\"n\uFFFD\":\"v\uFFFD\"},\"enabled\":false}"},
 		{"null objects", `"username":"ada","name":null,"lifecycle":null`, User{Username: "ada"}, false,
 			`{"username":"ada"}`, `{"username":"ada","enabled":false}`},
-		{"escaped member names", `"username":"ada","name":{"giv\u0065n":"Ada","Family":"x"}`, User{Username: "ada", Name: UserName{Given: "Ada"}}, false,
-			`{"username":"ada","name":{"given":"Ada"}}`, `{"username":"ada","name":{"given":"Ada"},"enabled":false}`},
+		{"escaped member names", `"username":"ada","name":{"giv\u0065n":"Ada","Family":"x"}`,
+			User{Username: "ada", Name: UserName{Given: "Ada", rest: `"Family":"x"`}}, false,
+			`{"username":"ada","name":{"given":"Ada","Family":"x"}}`, `{"username":"ada","name":{"given":"Ada","Family":"x"},"enabled":false}`},
 		{"a string for the name", `"username":"ada","name":"Ada"`, User{}, true, "", ""},
 		{"an array for the lifecycle", `"username":"ada","lifecycle":[]`, User{}, true, "", ""},
 	}

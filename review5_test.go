@@ -15,7 +15,8 @@ package pingone
 //   - TestReview5CursorStaysOnItsListing (a cursor can switch environment and resource)
 //   - TestReview5RetryAfterBounded (Retry-After dates and details not capped like seconds)
 //   - TestReview5EncodeRefusalIsInvalidArgument (refused input not ErrInvalidArgument)
-//   - TestReview5MarshalRoundTripExtraNamedLikeAnEmptyField (round trip moves Extra into a field)
+//   - TestReview5MarshalRoundTripExtraNamedLikeAnEmptyField (round trip moves Extra into a field;
+//     fixed with a changed expectation, see its comment)
 
 import (
 	"bufio"
@@ -445,6 +446,14 @@ func TestReview5RetryAfterBounded(t *testing.T) {
 // written under that name, and decoding reads it into the field: Description "" with
 // Extra["description"] = "x" comes back as Description "x" and no Extra. (Update, rightly, never
 // sends such a member; the round trip should not turn it into the field either.)
+//
+// Fixed (fixes5), with the expectation changed: the exact round trip this test first asked for
+// cannot be had. A JSON object holds one "description", and decoding always reads it into the
+// field, so no document decodes to Description "" plus Extra["description"]; no decode makes such
+// a value either, only a caller setting Extra. MarshalJSON now leaves such a member out (as
+// Update does), so the round trip drops it rather than turning it into the field, which Update
+// would then send. Only a field that itself keeps an unreadable value in Extra under its name
+// (createdAt, updatedAt) still writes it back, since that decodes back into Extra.
 func TestReview5MarshalRoundTripExtraNamedLikeAnEmptyField(t *testing.T) {
 	for _, name := range []string{"description", "preferredLanguage", "theme"} {
 		t.Run(name, func(t *testing.T) {
@@ -460,7 +469,8 @@ func TestReview5MarshalRoundTripExtraNamedLikeAnEmptyField(t *testing.T) {
 			if err := json.Unmarshal(b, &got); err != nil {
 				t.Fatalf("%s: %v", b, err)
 			}
-			if diff := cmp.Diff(in, got); diff != "" {
+			want := Population{ID: "p", Name: "n"} // the member dropped, the field still empty
+			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("round trip of %s (-want +got):\n%s", b, diff)
 			}
 		})

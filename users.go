@@ -121,7 +121,8 @@ type UserPatch struct {
 	// Email sets or clears the email address.
 	Email *string
 	// Name replaces the user's whole name: PingOne patches top-level attributes, so send every
-	// part of the name you want to keep.
+	// part of the name you want to keep (a name read from PingOne sends the members the SDK
+	// does not model too).
 	Name *UserName
 	// ExternalID sets or clears the user's ID in another system.
 	ExternalID *string
@@ -135,7 +136,7 @@ type UserPatch struct {
 type userPatchBody struct {
 	Username   string                    `json:"username,omitempty"`
 	Email      jsontext.Value            `json:"email,omitzero"`
-	Name       *UserName                 `json:"name,omitempty"`
+	Name       *writeBody[UserName]      `json:"name,omitempty"` // the name's table: its other members too
 	ExternalID jsontext.Value            `json:"externalId,omitzero"`
 	Extra      map[string]jsontext.Value `json:",embed"`
 }
@@ -165,8 +166,11 @@ func (s *UsersService) Patch(ctx context.Context, envID, userID string, p *UserP
 	if p.Username != nil && *p.Username == "" {
 		return nil, invalidArgf("a username cannot be cleared")
 	}
-	body := &userPatchBody{Email: patchString(p.Email), Name: p.Name, ExternalID: patchString(p.ExternalID),
+	body := &userPatchBody{Email: patchString(p.Email), ExternalID: patchString(p.ExternalID),
 		Extra: extraToSend(p.Extra, userModel.known)}
+	if p.Name != nil {
+		body.Name = userNameModel.body(p.Name, false)
+	}
 	if p.Username != nil {
 		body.Username = *p.Username
 	}

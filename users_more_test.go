@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -55,6 +57,20 @@ func TestUserWriteRequests(t *testing.T) {
 			},
 			want: sent{Method: "PATCH", Path: userPath, Header: jsonHeaders,
 				Body: mustJSON(t, `{"username":"ada2","externalId":null,"name":{"given":"Ada"},"title":"Countess"}`)},
+		},
+		{
+			name: "Patch sends a read name whole, members the SDK does not model included", resp: ok(userJSON),
+			call: func(ctx context.Context, c *Client) (any, error) {
+				var u User
+				if err := json.Unmarshal([]byte(`{"username":"ada","name":{"given":"Ada","honorificPrefix":"Dr","nick":"A"}}`), &u); err != nil {
+					return nil, err
+				}
+				u.Name.Given = "Augusta"
+				return c.Users.Patch(ctx, testEnv, testUser, &UserPatch{Name: &u.Name})
+			},
+			want: sent{Method: "PATCH", Path: userPath, Header: jsonHeaders,
+				Body: mustJSON(t, `{"name":{"given":"Augusta","honorificPrefix":"Dr","nick":"A"}}`)},
+			result: wantUser(),
 		},
 		{
 			name: "Import with password and status", resp: status(201, userJSON),
@@ -192,4 +208,74 @@ func TestImportPasswordRedacted(t *testing.T) {
 	if string(b) != `"[REDACTED]"` {
 		t.Errorf("MarshalJSON = %s", b)
 	}
+}
+
+// TestUserPasswordNeverKept: PingOne never returns a password, so a user decoded by any call holds
+// none, whatever a server echoes (here, in every answer); and one a caller sets in Extra is
+// neither marshaled nor sent.
+func TestUserPasswordNeverKept(t *testing.T) {
+	const password = "pw-HUNTER2-0b7c"
+	echoed := `{"id":"u","username":"ada","password":{"value":"` + password + `","forceChange":false}}`
+	calls := []struct {
+		name string
+		call func(ctx context.Context, c *Client) (any, error)
+	}{
+		{"Get", func(ctx context.Context, c *Client) (any, error) { return c.Users.Get(ctx, testEnv, testUser) }},
+		{"Create", func(ctx context.Context, c *Client) (any, error) {
+			return c.Users.Create(ctx, testEnv, &User{Username: "ada", Email: "ada@example.org"})
+		}},
+		{"Update", func(ctx context.Context, c *Client) (any, error) {
+			return c.Users.Update(ctx, testEnv, testUser, &User{Username: "ada"})
+		}},
+		{"Patch", func(ctx context.Context, c *Client) (any, error) {
+			return c.Users.Patch(ctx, testEnv, testUser, &UserPatch{Email: ptr("ada@example.org")})
+		}},
+		{"ListPage", func(ctx context.Context, c *Client) (any, error) {
+			return c.Users.ListPage(ctx, testEnv, nil)
+		}},
+		{"GetWithPopulation", func(ctx context.Context, c *Client) (any, error) {
+			return c.Users.GetWithPopulation(ctx, testEnv, testUser)
+		}},
+	}
+	for _, tt := range calls {
+		t.Run(tt.name, func(t *testing.T) {
+			c, mt := newMockClient(t)
+			body := echoed
+			if tt.name == "ListPage" {
+				body = `{"_embedded":{"users":[` + echoed + `]}}`
+			}
+			answer(mt, ok(body))
+			got, err := tt.call(t.Context(), c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := json.Marshal(got)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for what, s := range map[string]string{"json.Marshal": string(b), "%+v": fmt.Sprintf("%+v", got)} {
+				if strings.Contains(s, password) || strings.Contains(s, `"password"`) {
+					t.Errorf("%s of the result holds the password: %s", what, s)
+				}
+			}
+		})
+	}
+	t.Run("set in Extra", func(t *testing.T) {
+		c, mt := newMockClient(t)
+		rec := answer(mt, ok(`{"id":"u"}`))
+		u := &User{Username: "ada", Extra: map[string]json.RawMessage{"password": json.RawMessage(`"` + password + `"`)}}
+		b, err := json.Marshal(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(`{"username":"ada","enabled":false}`, string(b)); diff != "" {
+			t.Errorf("MarshalJSON (-want +got):\n%s", diff)
+		}
+		if _, err := c.Users.Update(t.Context(), testEnv, testUser, u); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(mustJSON(t, `{"username":"ada"}`), rec.sent()[0].Body); diff != "" {
+			t.Errorf("Update body (-want +got):\n%s", diff)
+		}
+	})
 }

@@ -422,7 +422,9 @@ func (s *Server) tokenEndpoint(w http.ResponseWriter, r *http.Request, envID str
 		s.mu.Lock()
 		tok := randomString(32)
 		if s.cfg.deterministic {
-			tok = fmt.Sprintf("pingonetest-token-%d-%s", len(s.tokens)+1, randomString(8))
+			// A counter of its own, never reset: a revoked token is never issued again.
+			s.tokenSeq++
+			tok = fmt.Sprintf("pingonetest-token-%d", s.tokenSeq)
 		}
 		s.tokens[tok] = token{env: envID, expires: time.Now().Add(s.cfg.tokenLifetime)}
 		s.mu.Unlock()

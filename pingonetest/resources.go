@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -372,11 +374,37 @@ func (s *Server) createUser(r *http.Request, envID string, body []byte) (int, an
 	return http.StatusCreated, s.userJSON(r, e, u), nil
 }
 
-// checkUsername refuses an empty username or one another user has (ignoring case); self is the
-// user being changed, or nil on create. Callers hold s.mu.
+// maxUsername and usernamePattern are the published description's rule for a username: 1 to
+// 128 characters (code points, as JSON Schema counts them) of letters, combining marks, spaces,
+// symbols, digits and punctuation.
+const (
+	maxUsername     = 128
+	usernamePattern = `^[\p{L}\p{M}\p{Zs}\p{S}\p{N}\p{P}]*$`
+)
+
+// usernameChars are the characters usernamePattern allows.
+var usernameChars = []*unicode.RangeTable{unicode.L, unicode.M, unicode.Zs, unicode.S, unicode.N, unicode.P}
+
+// checkUsername refuses an empty username, one breaking the published rule (too long, or with a
+// control or other disallowed character) and one another user has (ignoring case); self is the
+// user being changed, or nil on create. Callers hold s.mu. PingOne does not document the error
+// of a bad username; the fake answers as it does for other bad values: 400 INVALID_DATA with an
+// INVALID_VALUE detail on username, whose innerError gives the range or the pattern.
 func (s *Server) checkUsername(e *environment, name string, self *user) *apiError {
 	if strings.TrimSpace(name) == "" {
 		return invalidData("username", "REQUIRED_VALUE", "username is required")
+	}
+	if utf8.RuneCountInString(name) > maxUsername {
+		err := invalidData("username", "INVALID_VALUE", "username must be 1 to 128 characters long")
+		err.Details[0].InnerError = map[string]any{"rangeMinimumValue": 1, "rangeMaximumValue": maxUsername}
+		return err
+	}
+	for _, r := range name {
+		if !unicode.IsOneOf(usernameChars, r) {
+			err := invalidData("username", "INVALID_VALUE", "username holds a character that is not allowed")
+			err.Details[0].InnerError = map[string]any{"allowedPattern": usernamePattern}
+			return err
+		}
 	}
 	if e.usernameTaken(name) && (self == nil || !strings.EqualFold(self.Username, name)) {
 		err := invalidData("username", "UNIQUENESS_VIOLATION", "username must be unique within the environment")

@@ -61,6 +61,7 @@ type Server struct {
 	faults        []*Fault
 	requests      []Request
 	tokenRequests int
+	tokenSeq      int       // deterministic tokens: the last one issued
 	window        time.Time // start of the current rate-limit second
 	windowCount   int
 	bucket        float64   // WithTokenBucket: tokens left at bucketAt
@@ -115,7 +116,8 @@ func WithTokenBucket() Option { return func(c *config) { c.tokenBucket = true } 
 func WithLatency(d time.Duration) Option { return func(c *config) { c.latency = d } }
 
 // WithDeterministicIDs makes ids, tokens and timestamps predictable (a counter), for Example
-// output and golden files.
+// output and golden files. Tokens are "pingonetest-token-1", "-2", …; one RevokeTokens revoked
+// is never issued again.
 func WithDeterministicIDs() Option { return func(c *config) { c.deterministic = true } }
 
 // WithConflictStatus sets the status of a duplicate-name or duplicate-username error: 409 (the

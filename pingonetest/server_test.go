@@ -122,6 +122,48 @@ func TestTokenExpiryAndRevocation(t *testing.T) {
 	}
 }
 
+// TestDeterministicTokens: WithDeterministicIDs issues predictable tokens, the same sequence on
+// every server (nothing random in them), and never issues again a token RevokeTokens revoked.
+func TestDeterministicTokens(t *testing.T) {
+	issue := func(t *testing.T, srv *pingonetest.Server) string {
+		t.Helper()
+		form := url.Values{"grant_type": {"client_credentials"}, "client_id": {srv.ClientID}, "client_secret": {srv.ClientSecret}}
+		resp, err := http.PostForm(srv.AuthURL+"/"+srv.EnvironmentID+"/as/token", form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var tok struct {
+			AccessToken string `json:"access_token"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&tok); err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("token: %d %v", resp.StatusCode, err)
+		}
+		return tok.AccessToken
+	}
+	want := []string{"pingonetest-token-1", "pingonetest-token-2", "pingonetest-token-3"}
+	for i := range 2 {
+		srv := pingonetest.NewServer(pingonetest.WithDeterministicIDs())
+		t.Cleanup(srv.Close)
+		got := []string{issue(t, srv), issue(t, srv)}
+		srv.RevokeTokens()
+		got = append(got, issue(t, srv))
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("server %d: tokens (-want +got):\n%s", i, diff)
+		}
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/environments/"+srv.EnvironmentID+"/populations", nil)
+		req.Header.Set("Authorization", "Bearer "+got[0])
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("server %d: a revoked token answered %d, want 401", i, resp.StatusCode)
+		}
+	}
+}
+
 func TestPopulationRules(t *testing.T) {
 	srv, c := setup(t)
 	ctx, env := t.Context(), srv.EnvironmentID

@@ -1,6 +1,7 @@
 package pingonetest_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -172,5 +173,60 @@ func TestExpandAndDefaultIdPRules(t *testing.T) {
 	}
 	if resp, _ := raw(t, srv, "GET", env+"/populations/nope/defaultIdentityProvider", "", "", true); resp.StatusCode != 404 {
 		t.Errorf("unknown population: %d, want 404", resp.StatusCode)
+	}
+}
+
+// TestUsernameRule: a username is 1 to 128 characters (code points, not bytes) of letters, marks,
+// spaces, symbols, digits and punctuation, as the published description says; create, PUT and
+// PATCH refuse any other with 400 INVALID_DATA and an INVALID_VALUE detail on username whose
+// innerError gives the range or the pattern.
+func TestUsernameRule(t *testing.T) {
+	srv, _ := setup(t)
+	env := "/environments/" + srv.EnvironmentID
+	_, created := raw(t, srv, "POST", env+"/users", "application/json", `{"username":"ada","email":"ada@example.com"}`, true)
+	id := created["id"].(string)
+	tooLong := map[string]any{"rangeMinimumValue": 1.0, "rangeMaximumValue": 128.0}
+	badChar := map[string]any{"allowedPattern": `^[\p{L}\p{M}\p{Zs}\p{S}\p{N}\p{P}]*$`}
+	tests := []struct {
+		name, username string
+		inner          map[string]any // nil: accepted
+	}{
+		{"128 letters", strings.Repeat("a", 128), nil},
+		{"128 two-byte letters", strings.Repeat("é", 128), nil},
+		{"an email with a space, a symbol and a mark", "Ada Lovelace+1€e\u0301@example.com", nil},
+		{"129 letters", strings.Repeat("a", 129), tooLong},
+		{"300 letters", strings.Repeat("a", 300), tooLong},
+		{"a control character", "ada\u0007", badChar},
+		{"a tab", "ada\tx", badChar},
+		{"a line separator", "ada\u2028x", badChar},
+	}
+	for _, tt := range tests {
+		name, _ := json.Marshal(tt.username)
+		for _, call := range []struct{ method, path, body string }{
+			{"POST", env + "/users", `{"username":` + string(name) + `,"email":"x@example.com"}`},
+			{"PUT", env + "/users/" + id, `{"username":` + string(name) + `}`},
+			{"PATCH", env + "/users/" + id, `{"username":` + string(name) + `}`},
+		} {
+			resp, body := raw(t, srv, call.method, call.path, "application/json", call.body, true)
+			if tt.inner == nil {
+				if resp.StatusCode/100 != 2 || body["username"] != tt.username {
+					t.Errorf("%s: %s answered %d %v, want the username accepted", tt.name, call.method, resp.StatusCode, body)
+				}
+				if call.method == "POST" && resp.StatusCode/100 == 2 {
+					raw(t, srv, "DELETE", env+"/users/"+body["id"].(string), "", "", true)
+				}
+				continue
+			}
+			want := map[string]any{"status": 400, "code": "INVALID_DATA",
+				"details": []any{map[string]any{"code": "INVALID_VALUE", "target": "username", "innerError": tt.inner}}}
+			got := map[string]any{"status": resp.StatusCode, "code": body["code"], "details": body["details"]}
+			if details, ok := body["details"].([]any); ok && len(details) == 1 {
+				d, _ := details[0].(map[string]any)
+				got["details"] = []any{map[string]any{"code": d["code"], "target": d["target"], "innerError": d["innerError"]}}
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("%s: %s (-want +got):\n%s", tt.name, call.method, diff)
+			}
+		}
 	}
 }
