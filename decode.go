@@ -104,6 +104,13 @@ func atPointer(dec *jsontext.Decoder, err error) error {
 	if errors.As(err, &pe) {
 		return err
 	}
+	if se, ok := err.(*jsontext.SyntacticError); ok && se.JSONPointer != "" {
+		// Its own pointer repeats ours, cut to 100 bytes: a credential echoed as a member name
+		// would then show in part, which no redaction can recognise. Ours is whole.
+		plain := *se
+		plain.JSONPointer = ""
+		err = &plain
+	}
 	return &pointerError{at: dec.StackPointer(), err: err}
 }
 
@@ -139,12 +146,17 @@ func keepExtra(dec *jsontext.Decoder, m map[string]json.RawMessage, name []byte,
 }
 
 // strictJSON reports whether v, a value the decoder read, is valid JSON without its tolerance:
-// only invalid UTF-8 and, within an object, a repeated name can make it otherwise. (Checking
+// only invalid UTF-8 (raw, or a lone surrogate escaped) and, within an object, a repeated name
+// can make it otherwise. (Checking
 // scalars for UTF-8 alone spares parsing every unknown member again.)
 func strictJSON(v jsontext.Value) bool {
 	switch v.Kind() {
 	case '{', '[':
 		return v.IsValid()
+	case '"':
+		if bytes.Contains(v, []byte(`\u`)) {
+			return v.IsValid() // an escaped lone surrogate ("\ud800") is tolerated too
+		}
 	}
 	return utf8.Valid(v)
 }

@@ -216,7 +216,9 @@ func (c *Client) listURL(opts *ListOptions, segs ...string) (*url.URL, error) {
 		if u, err = c.nextURL(cur); err != nil {
 			return nil, err
 		}
-		if u.Path != own.Path {
+		// The same path, but for the case of its IDs (UUIDs, which PingOne may write in lower
+		// case) and a trailing slash, as PingOne's own next links may differ from the first URL.
+		if !strings.EqualFold(strings.TrimSuffix(u.Path, "/"), own.Path) {
 			return nil, invalidArgf("bad cursor: it resumes another listing than this one")
 		}
 		return u, resumes(opts, u)

@@ -264,24 +264,38 @@ func (c *Client) handle(resp *http.Response, method, path string, out decoder, h
 	}
 	bd.body = cappedReader{r: resp.Body, n: maxBody}
 	var src io.Reader = &bd.body
-	var err error
-	if n := resp.ContentLength; n >= 0 && n < maxBody {
+	var readErr error
+	if n := resp.ContentLength; n > 0 && n < maxBody {
 		// A body of known length is read whole, into a buffer the pool keeps, and decoded from
 		// there: the decoder parses a bytes.Buffer in place, without refilling and shifting a
-		// buffer of its own. (One of unknown length is decoded as it arrives: a server may
-		// send the JSON and then stall before ending the body.)
+		// buffer of its own. The buffer grows with the bytes that come, not with the length a
+		// header claims. HTTP/1 ends the body at its length; over HTTP/2 a stream may stay open
+		// after it, so reading stops there. A body of unknown length (or of length 0, which a
+		// hand-made Response may state for any body) is decoded as it arrives: a server may send
+		// its JSON and then stall before ending the body.
 		bd.buf.Reset()
-		bd.buf.Grow(int(n) + bytes.MinRead) // ReadFrom wants MinRead spare bytes to see the end
-		_, err = bd.buf.ReadFrom(&bd.body)
+		bd.buf.Grow(int(min(n, maxPooledBody)) + bytes.MinRead) // ReadFrom wants MinRead spare bytes to see the end
+		if resp.ProtoMajor == 2 {
+			bd.lim = io.LimitedReader{R: &bd.body, N: n}
+			_, readErr = bd.buf.ReadFrom(&bd.lim)
+			bd.lim.R = nil
+		} else {
+			_, readErr = bd.buf.ReadFrom(&bd.body)
+		}
 		src = &bd.buf
 	}
-	if err == nil {
-		bd.dec.Reset(src, decodeOptions)
-		if bd.dec.PeekKind() == 'n' {
-			err = errNullBody // a decoder would read null as a zero value: an empty population, no error
-		} else {
-			err = out.decodeFrom(bd.dec)
-		}
+	bd.dec.Reset(src, decodeOptions)
+	var err error
+	if bd.dec.PeekKind() == 'n' {
+		err = errNullBody // a decoder would read null as a zero value: an empty population, no error
+	} else {
+		err = out.decodeFrom(bd.dec)
+	}
+	if readErr != nil && err != nil {
+		// A complete answer before the read failed (a length that overstates it, then a closed
+		// connection) is the answer, as when decoding as it arrives; otherwise the read's error
+		// says what happened (a timeout, which retryBody may retry).
+		err = readErr
 	}
 	tooLarge := bd.body.n < 0
 	if bd.body.eof {
@@ -309,6 +323,7 @@ func (c *Client) handle(resp *http.Response, method, path string, out decoder, h
 type bodyDecoder struct {
 	dec  *jsontext.Decoder
 	buf  bytes.Buffer
+	lim  io.LimitedReader // an HTTP/2 body's declared length, over body
 	body cappedReader
 }
 

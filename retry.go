@@ -201,7 +201,7 @@ func (r *retrier) secrets() secrets {
 // and returns it to c's pool.
 func (c *Client) release(r *retrier) {
 	clear(r.bearers)
-	r.req, r.bearers, r.hide, r.extra = retryablehttp.Request{}, r.bearers[:0], nil, nil
+	r.req, r.bearer, r.bearers, r.hide, r.extra = retryablehttp.Request{}, "", r.bearers[:0], nil, nil
 	c.retriers.Put(r)
 }
 
