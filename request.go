@@ -21,7 +21,8 @@ import (
 // far larger is a broken or hostile server, and reading it whole would exhaust memory.
 const maxBody = 32 << 20
 
-// maxPooledBody is the largest body buffer kept for the next response: a page of 1,000 users.
+// maxPooledBody is the largest body read whole before decoding (see handle), and about the
+// largest buffer kept for the next response: a page of 1,000 users.
 // A larger one is left to the garbage collector rather than held by the pool.
 const maxPooledBody = 1 << 20
 
@@ -265,16 +266,16 @@ func (c *Client) handle(resp *http.Response, method, path string, out decoder, h
 	bd.body = cappedReader{r: resp.Body, n: maxBody}
 	var src io.Reader = &bd.body
 	var readErr error
-	if n := resp.ContentLength; n > 0 && n < maxBody {
+	if n := resp.ContentLength; n > 0 && n <= maxPooledBody {
 		// A body of known length is read whole, into a buffer the pool keeps, and decoded from
 		// there: the decoder parses a bytes.Buffer in place, without refilling and shifting a
-		// buffer of its own. The buffer grows with the bytes that come, not with the length a
-		// header claims. HTTP/1 ends the body at its length; over HTTP/2 a stream may stay open
-		// after it, so reading stops there. A body of unknown length (or of length 0, which a
-		// hand-made Response may state for any body) is decoded as it arrives: a server may send
-		// its JSON and then stall before ending the body.
+		// buffer of its own. HTTP/1 ends the body at its length; over HTTP/2 a stream may stay
+		// open after it, so reading stops there. A larger body is decoded as it arrives (a
+		// header's claim never sizes more than maxPooledBody, and a 5,000-item page is not held
+		// whole), as is one of unknown length (or of length 0, which a hand-made Response may
+		// state for any body): a server may send its JSON and then stall before ending it.
 		bd.buf.Reset()
-		bd.buf.Grow(int(min(n, maxPooledBody)) + bytes.MinRead) // ReadFrom wants MinRead spare bytes to see the end
+		bd.buf.Grow(int(n) + bytes.MinRead) // ReadFrom wants MinRead spare bytes to see the end
 		if resp.ProtoMajor == 2 {
 			bd.lim = io.LimitedReader{R: &bd.body, N: n}
 			_, readErr = bd.buf.ReadFrom(&bd.lim)
@@ -304,7 +305,8 @@ func (c *Client) handle(resp *http.Response, method, path string, out decoder, h
 		drain(resp.Body)
 	}
 	bd.body.r = nil // the pool must not keep the response alive
-	if bd.buf.Cap() <= maxPooledBody {
+	// Twice the largest body read whole: room for Grow's rounding, and no more.
+	if bd.buf.Cap() <= 2*maxPooledBody {
 		c.decoders.Put(bd)
 	}
 	if err != nil {
