@@ -100,7 +100,15 @@ func (n UserName) Equal(o UserName) bool { return n == o }
 // UserLifecycle is a user's lifecycle state.
 type UserLifecycle struct {
 	Status string `json:"status,omitempty"` // such as "ACCOUNT_OK" or "VERIFICATION_REQUIRED"
+
+	// rest holds the lifecycle's other members as PingOne sent them (see UserName.rest), so that
+	// MarshalJSON loses none; the lifecycle is read-only and never sent.
+	rest string
 }
+
+// Equal reports whether l and o are the same lifecycle, members the SDK does not model included
+// (l == o). go-cmp uses it, since it cannot read the unexported members itself.
+func (l UserLifecycle) Equal(o UserLifecycle) bool { return l == o }
 
 // Each model is described once, by a table of the members it models: the name, how the member is
 // decoded, and whether Create and Update send it. The table drives the fast decoder, MarshalJSON,
@@ -149,6 +157,7 @@ var userNameModel = model[UserName]{
 
 // lifecycleModel describes UserLifecycle. Its status repeats across a listing's users.
 var lifecycleModel = model[UserLifecycle]{
+	rest: func(l *UserLifecycle) *string { return &l.rest },
 	fields: []field[UserLifecycle]{
 		sharedStringField("status", func(l *UserLifecycle) *string { return &l.Status }, writable),
 	},
