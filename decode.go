@@ -256,7 +256,9 @@ func readTime(dec *jsontext.Decoder, extra map[string]json.RawMessage, name stri
 			return t, extra, nil
 		}
 	}
-	raw, _ = jsontext.AppendQuote(nil, s) // valid UTF-8 by now
+	// Kept as it came, spaces and all: trimmed, a value of only spaces would be kept as "",
+	// which reads back as no time and no Extra, so a MarshalJSON round trip would lose it.
+	raw, _ = jsontext.AppendQuote(nil, b) // valid UTF-8 by now
 	if extra == nil {
 		extra = make(map[string]json.RawMessage, 1)
 	}

@@ -511,7 +511,7 @@ func r3OldReadTime(t *testing.T, value string) (time.Time, json.RawMessage) {
 			return tm, nil
 		}
 	}
-	raw, _ := json.Marshal(s)
+	raw, _ := json.Marshal(tok.String()) // as it came: trimmed, "   " would not survive a round trip (fuzzed)
 	return time.Time{}, json.RawMessage(strings.ReplaceAll(strings.ReplaceAll(strings.ReplaceAll(string(raw), `\u003c`, "<"), `\u003e`, ">"), `\u0026`, "&"))
 }
 
@@ -534,7 +534,9 @@ func r3InstantOf(tm time.Time, extra json.RawMessage) r3Instant {
 // string path before it did (instant, zone, location; or the same Extra), for RFC 3339 and for
 // every near miss: escapes, spaces, invalid UTF-8, leap seconds, hour 24, -00:00, +05:30, ten
 // fraction digits, a comma, lower-case letters, a megabyte-long value. Was a minor regression,
-// fixed: a value of only spaces ("   "), unreadable, is kept in Extra (as "") as before.
+// fixed: a value of only spaces ("   "), unreadable, is kept in Extra. (Since then an unreadable
+// value is kept as it came, untrimmed: FuzzDecodePopulation found "   " kept as "", which a
+// round trip lost.)
 func TestReview3TimestampsAsBefore(t *testing.T) {
 	long := `"2024-01-02T03:04:05.` + strings.Repeat("1", 1<<20) + `Z"`
 	junk := `"` + strings.Repeat("x", 1<<20) + `"`
