@@ -66,8 +66,8 @@ type member struct {
 }
 
 // decode reads one JSON object (or null) into m, which it clears first: modelled members into
-// their fields, _links and dropped skipped, every other member kept in Extra (or rest). in, when not nil, shares the
-// strings a listing repeats (see interner).
+// their fields, _links and dropped skipped, every other member kept in Extra (or rest). in, when
+// not nil, shares the strings a listing repeats (see interner).
 func (md *model[M]) decode(dec *jsontext.Decoder, m *M, in *interner) error {
 	var zero M
 	*m = zero
@@ -80,7 +80,7 @@ func (md *model[M]) decode(dec *jsontext.Decoder, m *M, in *interner) error {
 		}
 		extra := &rest
 		switch {
-		case string(name) == "_links" || containsName(md.dropped, name) || (md.extra == nil && md.rest == nil):
+		case skips(md, name) || (md.extra == nil && md.rest == nil):
 			return dec.SkipValue()
 		case md.extra != nil:
 			extra = md.extra(m)
@@ -107,16 +107,6 @@ func restText(kept map[string]json.RawMessage) string {
 		}
 	}
 	return string(appendMembers(nil, 0, kept, nil))
-}
-
-// containsName reports whether list holds name, without allocating.
-func containsName(list []string, name []byte) bool {
-	for _, s := range list {
-		if s == string(name) {
-			return true
-		}
-	}
-	return false
 }
 
 // appendMembers appends the members of extra in sorted order, as appendName starts them (start
@@ -146,12 +136,21 @@ func (md *model[M]) field(name string) *field[M] {
 // known reports whether an Extra member called name is never sent: a modelled name, _links, or
 // one of unsent or dropped.
 func (md *model[M]) known(name string) bool {
-	return md.skipped(name) || md.field(name) != nil || slices.Contains(md.unsent, name)
+	return skips(md, name) || md.field(name) != nil || slices.Contains(md.unsent, name)
 }
 
-// skipped reports whether decoding skips a member called name: _links, or one of dropped.
-func (md *model[M]) skipped(name string) bool {
-	return name == "_links" || slices.Contains(md.dropped, name)
+// skips reports whether decoding md skips a member called name: _links, or one of dropped. The
+// name is the decoder's bytes or a string, compared without a copy either way.
+func skips[M any, S ~string | ~[]byte](md *model[M], name S) bool {
+	if string(name) == "_links" {
+		return true
+	}
+	for _, s := range md.dropped {
+		if s == string(name) {
+			return true
+		}
+	}
+	return false
 }
 
 // marshal encodes the whole of m, read-only fields included, and then the Extra members a decode
@@ -247,7 +246,7 @@ func (md *model[M]) unmarshaled(name string, wrote uint64) bool {
 			return md.fields[i].rawInExtra && wrote&(1<<i) == 0
 		}
 	}
-	return !md.skipped(name)
+	return !skips(md, name)
 }
 
 // appendName appends a member's name and colon, after a comma unless it is the object's first

@@ -147,8 +147,8 @@ func keepExtra(dec *jsontext.Decoder, m map[string]json.RawMessage, name []byte,
 
 // strictJSON reports whether v, a value the decoder read, is valid JSON without its tolerance:
 // only invalid UTF-8 (raw, or a lone surrogate escaped) and, within an object, a repeated name
-// can make it otherwise. (Checking
-// scalars for UTF-8 alone spares parsing every unknown member again.)
+// can make it otherwise. (Checking a scalar for UTF-8 alone spares parsing every unknown member
+// again.)
 func strictJSON(v jsontext.Value) bool {
 	switch v.Kind() {
 	case '{', '[':

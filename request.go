@@ -189,7 +189,7 @@ func (c *Client) send(ctx context.Context, method string, u *url.URL, in any, ou
 		c.corr.set(req.Header)
 		opts.set(req.Header)
 		resp, err := r.rc.Do(req)
-		bearer := r.bearer // a retry may have carried a newer token
+		bearer := r.bearer() // a retry may have carried a newer token
 		if err != nil {
 			return r.secrets().redactErr(fmt.Errorf("pingone: %s %s: %w", method, u.Path, err))
 		}

@@ -91,16 +91,16 @@ type retrier struct {
 	class  retryClass
 	logger *slog.Logger // retries are logged here at debug level; nil logs nothing
 
-	// tokens gives each retry the current token (nil for the token request itself), and bearer
-	// is the Authorization value the last attempt carried: a call's retries can outlast its
-	// first token, and a stale one would earn a 401 the retries cannot fix.
+	// tokens gives each retry the current token (nil for the token request itself): a call's
+	// retries can outlast its first token, and a stale one would earn a 401 the retries cannot
+	// fix.
 	tokens *tokenCache
-	bearer string
 
 	// What the call's errors and log lines must never hold (secrets): every Authorization value
-	// its attempts carried, oldest first (a retry or a 401 may bring a new token while the
-	// first is still valid, and a server may echo either), the client secret's forms (hide) and
-	// the call's own, such as an imported password (extra). Forms are built only when needed.
+	// its attempts carried, oldest first, the last being the current one (a retry or a 401 may
+	// bring a new token while the first is still valid, and a server may echo either), the
+	// client secret's forms (hide) and the call's own, such as an imported password (extra).
+	// Forms are built only when needed.
 	bearers     []string
 	hide, extra secrets
 
@@ -156,7 +156,7 @@ func (r *retrier) prepareRetry(req *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if b.String() != r.bearer {
+	if b.String() != r.bearer() {
 		req.Header = req.Header.Clone()
 		req.Header["Authorization"] = b
 		r.carried(b.String())
@@ -168,7 +168,7 @@ func (r *retrier) prepareRetry(req *http.Request) error {
 // c.retriers.Put when the call is done.
 func (c *Client) retrier(ctx context.Context, method, path string, paced bool, extra secrets) *retrier {
 	r := c.retriers.Get().(*retrier)
-	r.class, r.logger, r.tokens, r.bearer = classOf(method, paced), c.logger, c.tokens, ""
+	r.class, r.logger, r.tokens = classOf(method, paced), c.logger, c.tokens
 	r.bearers, r.hide, r.extra = r.bearers[:0], c.hide, extra
 	// Attempt logs cost allocations, so only when a logger would write them.
 	r.log = c.logger != nil && c.logger.Enabled(ctx, slog.LevelDebug)
@@ -181,10 +181,17 @@ func (c *Client) retrier(ctx context.Context, method, path string, paced bool, e
 
 // carried records that an attempt carried the Authorization value b.
 func (r *retrier) carried(b string) {
-	r.bearer = b
-	if n := len(r.bearers); n == 0 || r.bearers[n-1] != b {
+	if b != r.bearer() {
 		r.bearers = append(r.bearers, b)
 	}
+}
+
+// bearer returns the Authorization value the last attempt carried, "" before the first.
+func (r *retrier) bearer() string {
+	if len(r.bearers) == 0 {
+		return ""
+	}
+	return r.bearers[len(r.bearers)-1]
 }
 
 // secrets returns every credential the call's errors and log lines must not hold, in every form
@@ -201,7 +208,7 @@ func (r *retrier) secrets() secrets {
 // and returns it to c's pool.
 func (c *Client) release(r *retrier) {
 	clear(r.bearers)
-	r.req, r.bearer, r.bearers, r.hide, r.extra = retryablehttp.Request{}, "", r.bearers[:0], nil, nil
+	r.req, r.bearers, r.hide, r.extra = retryablehttp.Request{}, r.bearers[:0], nil, nil
 	c.retriers.Put(r)
 }
 
@@ -263,15 +270,16 @@ func (r *retrier) attempt(ctx context.Context, resp *http.Response, err error) {
 		slog.Int("attempt", r.n), slog.Duration("duration", time.Since(r.start))}
 	// The correlation id and a transport error's text are the server's: it may echo a header
 	// or a body into them (net/http quotes a malformed status line in its error).
+	hide := r.secrets()
 	if resp != nil {
-		attrs = append(attrs, slog.Int("status", resp.StatusCode), slog.String("correlation_id", r.secrets().redact(resp.Header.Get("Correlation-Id"))))
+		attrs = append(attrs, slog.Int("status", resp.StatusCode), slog.String("correlation_id", hide.redact(resp.Header.Get("Correlation-Id"))))
 	}
 	if err != nil {
 		var ue *url.Error // its text repeats the URL, query (filters, PII) included
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		attrs = append(attrs, slog.String("error", r.secrets().redact(err.Error())))
+		attrs = append(attrs, slog.String("error", hide.redact(err.Error())))
 	}
 	r.logger.LogAttrs(ctx, slog.LevelDebug, "pingone: request", attrs...)
 	r.start = time.Now()

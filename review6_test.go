@@ -194,8 +194,8 @@ func TestReview6ReleaseKeepsTheToken(t *testing.T) {
 	r := c.retrier(context.Background(), http.MethodGet, "/v1/x", false, nil)
 	r.carried("Bearer " + testToken)
 	c.release(r)
-	if containsSecret(r.bearer) || len(r.secrets()) != 0 {
-		t.Errorf("released retrier still holds bearer %q / secrets %q", r.bearer, r.secrets())
+	if containsSecret(r.bearer()) || len(r.secrets()) != 0 {
+		t.Errorf("released retrier still holds bearer %q / secrets %q", r.bearer(), r.secrets())
 	}
 }
 
